@@ -1,0 +1,100 @@
+"""Dealerships: touchpoint quality from investment, service lane, accounts.
+
+A dealer is a Mesa agent. Its quality per touchpoint follows the budget map of
+MODEL.md: target quality rises with spend with diminishing returns,
+``Q* = Q0 + (Qmax - Q0) * (1 - 2 ** (-I / I_half))``, and delivered quality
+approaches the target with a lag (training and hiring take months). Staff
+engagement is the "common purpose" lever a departmental budget does not buy:
+it multiplies every touchpoint, narrows inconsistency, makes hand-offs
+between departments fail less often, and makes delight and good recovery
+more likely.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+import numpy as np
+
+from cxsim.config import TOUCHPOINTS, DealerSpec, DealersConfig
+
+BAY_COST_K = 60.0
+"""k$ a year for one extra service bay (equipment, space, technician); assumption."""
+
+
+def budget_map(base: np.ndarray, spend: np.ndarray, q_max: float, half: float) -> np.ndarray:
+    """Target quality for yearly spend: diminishing returns toward ``q_max``."""
+    top = np.maximum(q_max, base)
+    return base + (top - base) * (1.0 - np.exp2(-spend / half))
+
+
+class Dealer(mesa.Agent):
+    """One dealership competing for the market's customers."""
+
+    def __init__(self, model: mesa.Model, index: int, spec: DealerSpec, cfg: DealersConfig,
+                 n_customers: int) -> None:
+        super().__init__(model)
+        self.index = index
+        self.name = spec.name
+        self.location = np.array([spec.x_km, spec.y_km])
+        self.spec = spec
+        self.cfg = cfg
+        self.base_quality = np.array(spec.quality.as_list())
+        self.quality = self.base_quality.copy()
+        self.base_engagement = spec.engagement
+        self.engagement = spec.engagement
+        self.consistency_sd = spec.consistency_sd
+        self.bays = max(1, int(round(spec.bays_per_1000_customers * n_customers / 1000)))
+        self.spend = np.zeros(len(TOUCHPOINTS))  # k$/year per touchpoint
+        self.engagement_spend = 0.0
+        self.consistency_spend = 0.0
+        self.extra_bays = 0
+        self._pull = 1.0 - math.exp(-1.0 / cfg.quality_lag_weeks) if cfg.quality_lag_weeks else 1.0
+
+    # -- investment --------------------------------------------------------
+    def invest(self, spend: np.ndarray, engagement_spend: float, consistency_spend: float,
+               extra_bays: int) -> None:
+        """Start a programme (yearly spend); quality follows with a lag."""
+        self.spend = np.asarray(spend, dtype=float)
+        self.engagement_spend = engagement_spend
+        self.consistency_spend = consistency_spend
+        self.bays += extra_bays - self.extra_bays
+        self.extra_bays = extra_bays
+
+    @property
+    def yearly_investment(self) -> float:
+        """k$ a year the dealer spends on its programme."""
+        return float(self.spend.sum() + self.engagement_spend + self.consistency_spend
+                     + BAY_COST_K * self.extra_bays)
+
+    def step(self) -> None:
+        """Move delivered quality, engagement and consistency toward their targets."""
+        c = self.cfg
+        target = budget_map(self.base_quality, self.spend, c.quality_max, c.spend_half)
+        self.quality += self._pull * (target - self.quality)
+        e_target = self.base_engagement + (1.0 - self.base_engagement) * (
+            1.0 - 2.0 ** (-self.engagement_spend / c.engagement_spend_half))
+        self.engagement += self._pull * (e_target - self.engagement)
+        sd_target = self.spec.consistency_sd * 2.0 ** (-self.consistency_spend
+                                                       / c.consistency_spend_half)
+        self.consistency_sd += self._pull * (sd_target - self.consistency_sd)
+
+    # -- what customers meet ------------------------------------------------
+    def effective_quality(self) -> np.ndarray:
+        """Quality per touchpoint as customers meet it, engagement included."""
+        lift = 1.0 + self.cfg.engagement_effect * (self.engagement - 0.5)
+        return np.clip(self.quality * lift, 0.0, 10.0)
+
+    def effective_sd(self) -> float:
+        """Spread of delivered quality: engaged staff are more consistent."""
+        return self.consistency_sd * (1.5 - self.engagement)
+
+    def handoff_failure(self) -> float:
+        """Chance that a hand-off between departments goes wrong."""
+        return self.cfg.handoff_failure * (1.0 - self.engagement)
+
+    @property
+    def service_rate(self) -> float:
+        """Visits per hour one bay completes (mu)."""
+        return 1.0 / self.cfg.service_hours

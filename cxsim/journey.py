@@ -1,0 +1,486 @@
+"""The customer journey: entering the market, shopping, buying, servicing, talking.
+
+Each process takes an array of customer ids whose event is due this week and
+handles them all at once. The fast engine calls them with every due customer;
+the stepped engine with one customer at a time from ``Customer.step``. Since
+every random number is keyed by (seed, purpose, week, customer) and customers
+interact only through word of mouth and the service lanes' smoothed load
+(both applied at the end of the week), the two engines give the same
+results; only their speed differs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from cxsim import experience as xp
+from cxsim.calendar import NEVER
+from cxsim.choice import distances, logit_probabilities, loyalty_bonus, pick
+from cxsim.config import TOUCHPOINTS
+from cxsim.customers import INDEPENDENT, OWNER, SHOPPING
+from cxsim.queueing import sample_waits
+
+if TYPE_CHECKING:
+    from cxsim.model import CxModel
+
+T = {name: i for i, name in enumerate(TOUCHPOINTS)}
+# Columns of a purchase episode and of a service episode, in the order lived.
+SALE_MOMENTS = ("digital", "sales", "handoff_finance", "finance", "handoff_delivery",
+                "delight", "delivery")
+SERVICE_MOMENTS = ("communication", "parts", "delight", "wait", "service", "comeback",
+                   "recovery")
+S = {name: i for i, name in enumerate(SERVICE_MOMENTS)}
+P = {name: i for i, name in enumerate(SALE_MOMENTS)}
+
+
+def _logistic(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+class Journey:
+    """The weekly processes of MODEL.md, applied to batches of customers."""
+
+    def __init__(self, model: CxModel) -> None:
+        self.m = model
+        self.cfg = model.cfg
+        self.pop = model.population
+        self.draws = model.draws
+        self.cal = model.calendar
+        self.metrics = model.metrics
+        self._talk: list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]] = []
+        self._reviews: list[tuple[np.ndarray, np.ndarray]] = []
+
+    # -- helpers -------------------------------------------------------------
+    @property
+    def week(self) -> int:
+        return self.m.week
+
+    def _key(self) -> int:
+        """Draw key for this week (non-negative even during warm-up)."""
+        return self.m.week + self.m.warmup
+
+    def _experienced(self, dealers: np.ndarray, tp: int, ids: np.ndarray, purpose: str
+                     ) -> np.ndarray:
+        z = self.draws.normal(purpose, self._key(), ids)
+        return np.clip(self.m.eff_quality[dealers, tp] + self.m.eff_sd[dealers] * z, 0.0, 10.0)
+
+    def _bonded(self, ids: np.ndarray) -> np.ndarray:
+        recent = self.week - self.pop.last_service_week[ids] <= self.cfg.choice.service_bond_weeks
+        return recent & (self.pop.service_provider[ids] >= 0)
+
+    def _effort_penalty(self, ids: np.ndarray) -> np.ndarray:
+        c = self.cfg.touchpoints
+        return c.effort_loyalty_penalty * np.maximum(self.pop.effort[ids] - 4.0, 0.0)
+
+    def _dealer_utility(self, ids: np.ndarray) -> np.ndarray:
+        """Utility of each dealer for each customer, before loyalty and masks."""
+        c = self.cfg.choice
+        p = self.pop
+        m = self.m
+        u = c.attitude_weight * p.attitude[ids]
+        u += c.rating_weight * p.affinity[ids, None] * m.rating[None, :]
+        u -= c.distance_weight * distances(p.x[ids], p.y[ids], m.locations)
+        u -= c.price_weight * p.price_weight[ids, None] * m.price_premium[None, :]
+        loyal = loyalty_bonus(ids.size, m.n_dealers, p.selling_dealer[ids],
+                              p.service_provider[ids], self._bonded(ids), m.friction,
+                              c.switching_cost, c.service_bond, self._effort_penalty(ids))
+        return u + loyal
+
+    # -- process 3: entering the market ----------------------------------------
+    def enter(self, ids: np.ndarray) -> None:
+        """Owners whose replacement is due, and first-time buyers, start shopping."""
+        if ids.size == 0:
+            return
+        p = self.pop
+        p.stage[ids] = SHOPPING
+        p.visits[ids] = 0
+        p.visit_score[ids] = np.nan
+        self.m.in_market += ids.size
+        self.m.entered_this_week += ids.size
+        self.cal.book("visit", ids, self.week)
+
+    # -- processes 4-5: shopping and the sales journey -------------------------
+    def visit(self, ids: np.ndarray) -> None:
+        """Each shopper visits one more dealer, and may buy there."""
+        if ids.size == 0:
+            return
+        c, tc = self.cfg.choice, self.cfg.touchpoints
+        p, m, k = self.pop, self.m, self._key()
+        if c.markov_switching:
+            self._markov_purchase(ids)
+            return
+        u = self._dealer_utility(ids)
+        u += c.marketing_weight * (m.eff_quality[None, :, T["marketing"]] - 7.5)
+        blocked = ~p.aware[ids] | ~np.isnan(p.visit_score[ids])
+        u = np.where(blocked, -np.inf, u)
+        none_left = np.all(blocked, axis=1)
+        if none_left.any():
+            stuck = ids[none_left]
+            visited_any = p.visits[stuck] > 0
+            self._final_choice(stuck[visited_any])
+            self.cal.book("visit", stuck[~visited_any], self.week + 1)
+            ids, u = ids[~none_left], u[~none_left]
+            if ids.size == 0:
+                return
+        d = pick(u, self.draws.uniform("visit_choice", k, ids))
+        self.metrics.add("visits", d)
+        self.metrics.funnel["visited"] += np.bincount(d, minlength=m.n_dealers)
+        # The visit: website (if the customer uses it) and the salesperson.
+        moments = np.full((ids.size, len(SALE_MOMENTS)), np.nan)
+        uses_web = self.draws.uniform("uses_web", k, ids) < p.affinity[ids]
+        x_dig = self._experienced(d, T["digital"], ids, "x_digital")
+        x_sales = self._experienced(d, T["sales"], ids, "x_sales")
+        exp = p.expectation[ids]
+        moments[:, P["digital"]] = np.where(
+            uses_web, xp.moment_satisfaction(x_dig, exp[:, T["digital"]], tc), np.nan)
+        moments[:, P["sales"]] = xp.moment_satisfaction(x_sales, exp[:, T["sales"]], tc)
+        self.metrics.kpi(d[uses_web], T["digital"], x_dig[uses_web])
+        self.metrics.kpi(d, T["sales"], x_sales)
+        visit_score = xp.remember(moments[:, :2], tc)
+        problems = (x_sales < tc.problem_below) + (uses_web & (x_dig < tc.problem_below))
+        visit_effort = xp.effort_score(problems.astype(float), 0.0, tc)
+        z_buy = c.buy_intercept + c.visit_satisfaction_slope * (visit_score - 7.5) \
+            - c.buy_effort_slope * (visit_effort - 3.0) \
+            + c.buy_digital_boost * p.affinity[ids] * (1.0 - m.friction)
+        buys = self.draws.uniform("buy", k, ids) < _logistic(z_buy)
+        drift = tc.expectation_drift
+        p.expectation[ids[uses_web], T["digital"]] = xp.drift(
+            exp[uses_web, T["digital"]], x_dig[uses_web], drift)
+        p.expectation[ids, T["sales"]] = xp.drift(exp[:, T["sales"]], x_sales, drift)
+        # Shoppers who walk away remember the visit and shop on.
+        walk = ~buys
+        wid, wd = ids[walk], d[walk]
+        p.visit_score[wid, wd] = visit_score[walk]
+        p.visits[wid] += 1
+        att = p.attitude[wid, wd]
+        p.attitude[wid, wd] = att + tc.own_experience_weight * (visit_score[walk] - att)
+        done = p.visits[wid] >= c.max_visits
+        self._final_choice(wid[done])
+        self.cal.book("visit", wid[~done], self.week + 1)
+        if buys.any():
+            self._purchase(ids[buys], d[buys], moments[buys])
+
+    def _final_choice(self, ids: np.ndarray) -> None:
+        """The soft end of search: buy at one of the dealers visited (logit)."""
+        if ids.size == 0:
+            return
+        c = self.cfg.choice
+        scores = self.pop.visit_score[ids]
+        u = np.where(np.isnan(scores), -np.inf, c.visit_satisfaction_slope * scores)
+        d = pick(u, self.draws.uniform("final_choice", self._key(), ids))
+        moments = np.full((ids.size, len(SALE_MOMENTS)), np.nan)
+        moments[:, P["sales"]] = scores[np.arange(ids.size), d]
+        self._purchase(ids, d, moments)
+
+    def _markov_purchase(self, ids: np.ndarray) -> None:
+        """Degenerate configuration: repurchase by a fixed switching matrix."""
+        p = self.pop
+        probs = np.asarray(self.cfg.choice.markov_switching, dtype=float)
+        seller = p.selling_dealer[ids]
+        rows = np.where(seller >= 0, seller, 0)
+        d = pick(np.log(np.maximum(probs[rows], 1e-300)),
+                 self.draws.uniform("markov", self._key(), ids))
+        moments = np.full((ids.size, len(SALE_MOMENTS)), np.nan)
+        moments[:, P["sales"]] = 7.5
+        self._purchase(ids, d, moments)
+
+    def _purchase(self, ids: np.ndarray, d: np.ndarray, moments: np.ndarray) -> None:
+        """Finance, hand-offs and delivery; the sale; the owner's new life."""
+        tc = self.cfg.touchpoints
+        p, m, k, mt = self.pop, self.m, self._key(), self.metrics
+        exp = p.expectation[ids]
+        mean_exp = exp.mean(axis=1)
+        x_fin = self._experienced(d, T["finance"], ids, "x_finance")
+        x_del = self._experienced(d, T["delivery"], ids, "x_delivery")
+        moments[:, P["finance"]] = xp.moment_satisfaction(x_fin, exp[:, T["finance"]], tc)
+        moments[:, P["delivery"]] = xp.moment_satisfaction(x_del, exp[:, T["delivery"]], tc)
+        mt.kpi(d, T["finance"], x_fin)
+        mt.kpi(d, T["delivery"], x_del)
+        fail = m.handoff_fail[d]
+        h1 = self.draws.uniform("handoff_finance", k, ids) < fail
+        h2 = self.draws.uniform("handoff_delivery", k, ids) < fail
+        bad = xp.moment_satisfaction(np.full(ids.size, tc.handoff_quality), mean_exp, tc)
+        moments[:, P["handoff_finance"]] = np.where(h1, bad, np.nan)
+        moments[:, P["handoff_delivery"]] = np.where(h2, bad, np.nan)
+        delight = self.draws.uniform("delight_sale", k, ids) < tc.delight_rate * m.engagement[d]
+        good = xp.moment_satisfaction(np.full(ids.size, tc.delight_quality), mean_exp, tc)
+        moments[:, P["delight"]] = np.where(delight, good, np.nan)
+        score = xp.remember(moments, tc)
+        problems = h1.astype(float) + h2 + (x_fin < tc.problem_below) + \
+            (x_del < tc.problem_below)
+        effort = xp.effort_score(problems, 0.0, tc)
+        drift = tc.expectation_drift
+        p.expectation[ids, T["finance"]] = xp.drift(exp[:, T["finance"]], x_fin, drift)
+        p.expectation[ids, T["delivery"]] = xp.drift(exp[:, T["delivery"]], x_del, drift)
+        # Accounts and loyalty.
+        old = p.selling_dealer[ids]
+        had = old >= 0
+        mt.add("units_sold", d)
+        mt.add("revenue_k", d, m.vehicle_price_k)
+        mt.add("gross_profit_k", d, m.gross_per_vehicle[d])
+        mt.funnel["bought"] += np.bincount(d, minlength=m.n_dealers)
+        mt.add("repurchases", old[had])
+        same = had & (old == d)
+        mt.add("loyal_repurchases", old[same])
+        mt.funnel["bought_again"] += np.bincount(d[same], minlength=m.n_dealers)
+        mt.add("churn_to_competitors", old[had & ~same])
+        bonded = self._bonded(ids) & (p.service_provider[ids] == old)
+        serviced = had & bonded
+        mt.add("repurchases_serviced", old[serviced])
+        mt.add("loyal_repurchases_serviced", old[serviced & same])
+        np.add.at(m.owners, old[had], -1)
+        np.add.at(m.owners, d, 1)
+        # The relationship with the (possibly new) dealer.
+        start = np.where(same, p.satisfaction[ids], p.attitude[ids, d])
+        self._remember(ids, d, score, score, effort, start, slot=0)
+        p.previous_dealer[ids] = old
+        p.selling_dealer[ids] = d
+        p.purchase_week[ids] = self.week
+        p.has_vehicle[ids] = True
+        p.serviced_at_seller[ids] = False
+        p.stage[ids] = OWNER
+        p.visit_score[ids] = np.nan
+        m.in_market -= ids.size
+        self.cal.book("enter", ids, m.replacement_week(ids, self.week))
+        self.cal.book("service", ids, self.week + m.weeks_to_service(ids, k, "sale"))
+        self._speak(ids, d, score, slot=0)
+
+    # -- process 6: ownership and service ------------------------------------------
+    def service(self, ids: np.ndarray) -> None:
+        """Service needs: choose where, live the visit, book the next need."""
+        if ids.size == 0:
+            return
+        c, tc = self.cfg.choice, self.cfg.touchpoints
+        p, m, k, mt = self.pop, self.m, self._key(), self.metrics
+        self.cal.book("service", ids, self.week + m.weeks_to_service(ids, k, "need"))
+        u_dealers = self._dealer_utility(ids)
+        u_dealers = np.where(p.aware[ids], u_dealers, -np.inf)
+        age_years = (self.week - p.purchase_week[ids]) / 52.0
+        u_ind = c.independent_utility + c.independent_age_weight * age_years
+        u = np.concatenate([u_dealers, u_ind[:, None]], axis=1)
+        choice = pick(u, self.draws.uniform("service_choice", k, ids))
+        at_dealer = choice < m.n_dealers
+        seller = p.selling_dealer[ids]
+        has_seller = seller >= 0
+        mt.add("owner_service_needs", seller[has_seller])
+        mt.add("owner_serviced_here", seller[has_seller & (choice == seller)])
+        young = has_seller & (age_years <= 2.0)
+        mt.add("young_needs", seller[young])
+        mt.add("young_at_seller", seller[young & (choice == seller)])
+        independent = ~at_dealer
+        mt.add("churn_to_independents", seller[has_seller & independent])
+        p.service_provider[ids[independent]] = INDEPENDENT
+        p.last_service_week[ids[independent]] = self.week
+        ids, d = ids[at_dealer], choice[at_dealer]
+        if ids.size == 0:
+            return
+        first_here = (d == p.selling_dealer[ids]) & ~p.serviced_at_seller[ids] & \
+            (p.purchase_week[ids] >= 0)
+        mt.funnel["serviced_after_buying"] += np.bincount(d[first_here], minlength=m.n_dealers)
+        p.serviced_at_seller[ids[d == p.selling_dealer[ids]]] = True
+        m.lane_arrivals += np.bincount(d, minlength=m.n_dealers)
+        # The lane: wait from the M/M/c law at the lane's smoothed load.
+        waits = np.zeros(ids.size)
+        u_wait = self.draws.uniform("wait", k, ids)
+        e_len = self.draws.exponential("wait_length", k, ids)
+        for j in np.unique(d):
+            sel = d == j
+            waits[sel] = sample_waits(m.bays[j], m.lane_rate[j], m.service_rate[j],
+                                      u_wait[sel], e_len[sel])
+        exp = p.expectation[ids]
+        mean_exp = exp.mean(axis=1)
+        moments = np.full((ids.size, len(SERVICE_MOMENTS)), np.nan)
+        x_com = self._experienced(d, T["communication"], ids, "x_communication")
+        x_svc = self._experienced(d, T["service"], ids, "x_service")
+        x_parts = self._experienced(d, T["parts"], ids, "x_parts")
+        moments[:, S["communication"]] = xp.moment_satisfaction(
+            x_com, exp[:, T["communication"]], tc)
+        q_parts = m.eff_quality[d, T["parts"]]
+        parts_ok = self.draws.uniform("parts", k, ids) < _logistic(
+            np.log(tc.parts_available / (1 - tc.parts_available) if tc.parts_available < 1
+                   else 50.0) + tc.parts_quality_slope * (q_parts - 7.5))
+        x_parts_felt = np.where(parts_ok, x_parts, tc.parts_missing_quality)
+        moments[:, S["parts"]] = xp.moment_satisfaction(x_parts_felt, exp[:, T["parts"]], tc)
+        waited = waits > 0.05
+        x_wait = np.clip(x_svc - tc.wait_penalty_per_hour * waits, 0.0, 10.0)
+        moments[:, S["wait"]] = np.where(
+            waited, xp.moment_satisfaction(x_wait, exp[:, T["service"]], tc), np.nan)
+        moments[:, S["service"]] = xp.moment_satisfaction(x_svc, exp[:, T["service"]], tc)
+        delight = self.draws.uniform("delight_service", k, ids) < tc.delight_rate * m.engagement[d]
+        moments[:, S["delight"]] = np.where(delight, xp.moment_satisfaction(
+            np.full(ids.size, tc.delight_quality), mean_exp, tc), np.nan)
+        q_svc = m.eff_quality[d, T["service"]]
+        fixed_logit = np.log(tc.fix_first_time / (1 - tc.fix_first_time)) \
+            if tc.fix_first_time < 1 else 50.0
+        fixed = self.draws.uniform("fixed", k, ids) < _logistic(
+            fixed_logit + tc.fix_quality_slope * (q_svc - 7.5))
+        comeback = ~fixed
+        moments[:, S["comeback"]] = np.where(comeback, xp.moment_satisfaction(
+            np.full(ids.size, tc.failure_quality), mean_exp, tc), np.nan)
+        recovered = comeback & (self.draws.uniform("recovery", k, ids)
+                                < tc.recovery_rate * m.engagement[d])
+        moments[:, S["recovery"]] = np.where(recovered, xp.moment_satisfaction(
+            np.full(ids.size, tc.recovery_quality), mean_exp, tc), np.nan)
+        score = xp.remember(moments, tc)
+        # A good recovery lifts satisfaction but not loyalty (de Matos et al. 2007):
+        # the attitude that drives choice remembers the episode without it.
+        no_recovery = moments.copy()
+        no_recovery[:, S["recovery"]] = np.nan
+        loyalty_score = np.where(recovered, xp.remember(no_recovery, tc), score)
+        problems = comeback.astype(float) + ~parts_ok + (x_svc < tc.problem_below) + \
+            (x_com < tc.problem_below)
+        effort = xp.effort_score(problems, waits, tc)
+        drift = tc.expectation_drift
+        p.expectation[ids, T["service"]] = xp.drift(exp[:, T["service"]], x_svc, drift)
+        p.expectation[ids, T["communication"]] = xp.drift(
+            exp[:, T["communication"]], x_com, drift)
+        p.expectation[ids, T["parts"]] = xp.drift(exp[:, T["parts"]], x_parts_felt, drift)
+        mt.kpi(d, T["service"], x_svc)
+        mt.kpi(d, T["communication"], x_com)
+        mt.kpi(d, T["parts"], x_parts)
+        mt.add("service_visits", d)
+        mt.add("wait_hours_sum", d, waits)
+        mt.add("revenue_k", d, m.service_ticket_k)
+        mt.add("gross_profit_k", d, m.gross_per_service[d])
+        own = d == p.selling_dealer[ids]
+        start = np.where(own | (p.service_provider[ids] == d), p.satisfaction[ids],
+                         p.attitude[ids, d])
+        self._remember(ids, d, score, loyalty_score, effort, start, slot=1)
+        p.service_provider[ids] = d
+        p.last_service_week[ids] = self.week
+        self._speak(ids, d, score, slot=1)
+
+    # -- process 7 and 9: remembering and measuring ---------------------------------
+    def _remember(self, ids: np.ndarray, d: np.ndarray, score: np.ndarray,
+                  loyalty_score: np.ndarray, effort: np.ndarray, start: np.ndarray,
+                  slot: int) -> None:
+        tc = self.cfg.touchpoints
+        p, mt = self.pop, self.metrics
+        mem = tc.relationship_memory
+        p.satisfaction[ids] = (1.0 - mem) * start + mem * score
+        att = p.attitude[ids, d]
+        p.attitude[ids, d] = att + tc.own_experience_weight * (loyalty_score - att)
+        z = self.draws.normal("survey", self._key(), ids, slot)
+        ltr, csat, ces = xp.survey(score, effort, z, tc)
+        p.effort[ids] = ces
+        mt.add("responses", d)
+        mt.add("promoters", d[ltr >= 9])
+        mt.add("detractors", d[ltr <= 6])
+        mt.add("csat_sum", d, csat)
+        mt.add("ces_sum", d, ces)
+        mt.add("score_sum", d, score)
+        mt.add("top_box", d[score + tc.survey_generosity >= tc.superior_score])
+        mt.add("high_effort", d[ces >= 5])
+
+    # -- process 8: word of mouth and reviews ---------------------------------------
+    def _speak(self, ids: np.ndarray, d: np.ndarray, score: np.ndarray, slot: int) -> None:
+        """Decide who talks and who reviews; the talk itself spreads at week's end."""
+        w = self.cfg.word_of_mouth
+        p, k = self.pop, self._key()
+        pt = xp.talk_probability(score, w.talk_rate, w.talk_positive_slope,
+                                 w.talk_negative_slope, w.talk_neutral) * p.talkativeness[ids]
+        talks = self.draws.uniform("talk", k, ids, slot) < pt
+        if talks.any():
+            self._talk.append((ids[talks], d[talks], score[talks], False))
+        pr = xp.talk_probability(score, w.review_rate, w.talk_positive_slope,
+                                 w.talk_negative_slope, w.talk_neutral) * p.affinity[ids]
+        posts = self.draws.uniform("review", k, ids, slot) < pr
+        if posts.any():
+            self._reviews.append((d[posts], score[posts]))
+
+    def chatter(self, ids: np.ndarray) -> None:
+        """Talk not caused by an episode: tell one contact what you know of the dealers."""
+        if ids.size == 0:
+            return
+        m, k = self.m, self._key()
+        rate = self.cfg.word_of_mouth.chatter_per_year
+        gap = np.ceil(self.draws.exponential("chatter_gap", k, ids) * 52.0 / rate)
+        self.cal.book("chatter", ids, self.week + np.maximum(gap, 1).astype(np.int64))
+        if self.cfg.customers.well_mixed or m.adjacency.nnz == 0:
+            listeners = (self.draws.uniform("chatter_to", k, ids) * m.n).astype(np.int64)
+        else:
+            start = m.adjacency.indptr[ids]
+            deg = m.adjacency.indptr[ids + 1] - start
+            has = deg > 0
+            ids = ids[has]
+            off = (self.draws.uniform("chatter_to", k, ids) * deg[has]).astype(np.int64)
+            listeners = m.adjacency.indices[start[has] + off].astype(np.int64)
+        self._talk.append((ids, listeners, np.empty(0), True))
+
+    def spread_word(self) -> None:
+        """Apply the week's talk: listeners' attitudes move, they learn of dealers."""
+        m, p, w, mt = self.m, self.pop, self.cfg.word_of_mouth, self.metrics
+        talk, self._talk = self._talk, []
+        for tellers, d, score, is_chatter in talk:
+            if is_chatter:
+                listeners = d  # chatter carries listener ids in the dealer slot
+                p.aware[listeners] |= p.aware[tellers]
+                continue
+            if self.cfg.customers.well_mixed:
+                deg = max(self.cfg.customers.network_degree, 1)
+                who = np.repeat(np.arange(tellers.size), deg)
+                listeners = (self.draws.uniform("listener", self._key(),
+                                                np.repeat(tellers, deg) * deg
+                                                + np.tile(np.arange(deg), tellers.size))
+                             * m.n).astype(np.int64)
+            else:
+                from cxsim.social import neighbours_of
+
+                who, listeners = neighbours_of(m.adjacency, tellers)
+            if listeners.size == 0:
+                continue
+            dd, heard = d[who], score[who]
+            delta = w.listen_weight * (heard - p.attitude[listeners, dd])
+            np.add.at(p.attitude, (listeners, dd), delta)
+            p.aware[listeners, dd] = True
+            good = heard >= w.talk_neutral
+            mt.add("wom_positive", dd[good])
+            mt.add("wom_negative", dd[~good])
+            if m.feed is not None:
+                m.record_talk(tellers, d, score, who)
+        reviews, self._reviews = self._reviews, []
+        m.review_weight *= m.review_decay
+        m.review_sum *= m.review_decay
+        for d, score in reviews:
+            m.review_weight += np.bincount(d, minlength=m.n_dealers)
+            m.review_sum += np.bincount(d, weights=score, minlength=m.n_dealers)
+            mt.add("reviews", d)
+        m.update_rating()
+
+    def advertise(self) -> None:
+        """Unaware customers learn of a dealer from its marketing (Bass p)."""
+        m, p = self.m, self.pop
+        rate = self.cfg.word_of_mouth.advertising_per_year
+        if rate <= 0:
+            return
+        prob = 1.0 - np.exp(-rate / 52.0)
+        for j in m.dealers_with_unaware():
+            unaware = np.flatnonzero(~p.aware[:, j])
+            learns = self.draws.uniform(f"advert_{j}", self._key(), unaware) < prob
+            p.aware[unaware[learns], j] = True
+
+    # -- the week ----------------------------------------------------------
+    def customer_week(self, ids: np.ndarray) -> None:
+        """Every due event of these customers this week, in process order."""
+        week = self.week
+        cal = self.cal
+        for kind, process in (("enter", self.enter), ("visit", self.visit),
+                              ("service", self.service), ("chatter", self.chatter)):
+            due = ids[cal.due[kind][ids] == week]
+            if due.size:
+                cal.cancel(kind, due)
+                process(due)
+
+    def all_due(self) -> None:
+        """The fast engine: every customer with an event this week, in bulk."""
+        week = self.week
+        cal = self.cal
+        self.enter(cal.pop("enter", week))
+        self.visit(cal.pop("visit", week))
+        self.service(cal.pop("service", week))
+        self.chatter(cal.pop("chatter", week))
+
+
+__all__ = ["Journey", "NEVER", "logit_probabilities"]

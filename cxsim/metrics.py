@@ -1,0 +1,138 @@
+"""Weekly measures per dealer, accumulated from events and tidied into a table.
+
+Counts are summed per dealer with ``np.bincount`` as events happen; at the end
+of each recorded week they are frozen into one row per dealer. Rates (NPS,
+CSAT, retention, ...) are derived from the counts, so any aggregation over
+weeks (the run summary, an experiment) can recompute them exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cxsim.config import TOUCHPOINTS
+
+COUNTS = (
+    "units_sold", "service_visits", "owner_service_needs", "owner_serviced_here",
+    "churn_to_competitors", "churn_to_independents", "repurchases", "loyal_repurchases",
+    "responses", "promoters", "detractors", "csat_sum", "ces_sum", "score_sum",
+    "top_box", "high_effort", "wom_positive", "wom_negative", "reviews", "visits",
+    "wait_hours_sum", "revenue_k", "gross_profit_k", "investment_k",
+    "young_needs", "young_at_seller", "repurchases_serviced", "loyal_repurchases_serviced",
+)
+"""Quantities summed over the week's events, per dealer."""
+
+FUNNEL = ("visited", "bought", "serviced_after_buying", "bought_again")
+
+
+class Metrics:
+    """Accumulates one week at a time for ``n_dealers`` dealers over ``weeks`` weeks."""
+
+    def __init__(self, n_dealers: int, weeks: int) -> None:
+        self.d = n_dealers
+        self.weeks = weeks
+        self.cur = {k: np.zeros(n_dealers) for k in COUNTS}
+        self.kpi_sum = np.zeros((n_dealers, len(TOUCHPOINTS)))
+        self.kpi_n = np.zeros((n_dealers, len(TOUCHPOINTS)))
+        self.rows: dict[str, np.ndarray] = {k: np.zeros((weeks, n_dealers)) for k in COUNTS}
+        for k in ("online_rating", "owners", "self_rating", "utilisation", "bays",
+                  "engagement"):
+            self.rows[k] = np.zeros((weeks, n_dealers))
+        self.market = {k: np.zeros(weeks) for k in ("friction", "in_market", "entered")}
+        self.funnel = {k: np.zeros(n_dealers, dtype=np.int64) for k in FUNNEL}
+        self.entered = 0
+
+    def add(self, name: str, dealers: np.ndarray, weights: np.ndarray | float = 1.0) -> None:
+        """Add ``weights`` to counter ``name`` of each event's dealer."""
+        if dealers.size == 0:
+            return
+        w = None if np.isscalar(weights) and weights == 1.0 else \
+            np.broadcast_to(weights, dealers.shape)
+        self.cur[name] += np.bincount(dealers, weights=w, minlength=self.d)
+
+    def kpi(self, dealers: np.ndarray, touchpoint: int, experienced: np.ndarray) -> None:
+        """Record experienced quality of a touchpoint, as its department measures it."""
+        if dealers.size == 0:
+            return
+        self.kpi_sum[:, touchpoint] += np.bincount(dealers, weights=experienced, minlength=self.d)
+        self.kpi_n[:, touchpoint] += np.bincount(dealers, minlength=self.d)
+
+    def close_week(self, week: int, record: bool, state: dict[str, np.ndarray],
+                   market: dict[str, float]) -> None:
+        """Freeze the week (if recorded) and start the next."""
+        if record:
+            for k in COUNTS:
+                self.rows[k][week] = self.cur[k]
+            for k, v in state.items():
+                self.rows[k][week] = v
+            for k, v in market.items():
+                self.market[k][week] = v
+        for v in self.cur.values():
+            v[:] = 0.0
+        self.kpi_sum[:] = 0.0
+        self.kpi_n[:] = 0.0
+
+    def department_ratings(self) -> np.ndarray:
+        """Each department's KPI (mean experienced quality of its touchpoint), per dealer."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self.kpi_sum / self.kpi_n
+
+    def frame(self, dealer_names: list[str]) -> pd.DataFrame:
+        """Tidy weekly table: one row per (week, dealer)."""
+        w, d = self.weeks, self.d
+        out: dict[str, np.ndarray] = {
+            "week": np.repeat(np.arange(w), d),
+            "dealer": np.tile(np.array(dealer_names, dtype=object), w),
+        }
+        for k, v in self.rows.items():
+            out[k] = v.reshape(-1)
+        for k, v in self.market.items():
+            out[k] = np.repeat(v, d)
+        df = pd.DataFrame(out)
+        return add_rates(df)
+
+
+def _ratio(num: pd.Series | np.ndarray, den: pd.Series | np.ndarray) -> np.ndarray:
+    num = np.asarray(num, dtype=float)
+    den = np.asarray(den, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def add_rates(df: pd.DataFrame, units_total: np.ndarray | None = None) -> pd.DataFrame:
+    """Derive the rates CX people read from the summed counts (in place, returned)."""
+    if units_total is None:
+        units_total = df.groupby("week")["units_sold"].transform("sum").to_numpy()
+    df["share"] = _ratio(df["units_sold"], units_total)
+    df["service_retention"] = _ratio(df["owner_serviced_here"], df["owner_service_needs"])
+    df["nps"] = 100.0 * _ratio(df["promoters"] - df["detractors"], df["responses"])
+    df["csat"] = _ratio(df["csat_sum"], df["responses"])
+    df["ces"] = _ratio(df["ces_sum"], df["responses"])
+    df["customer_rating"] = _ratio(df["score_sum"], df["responses"])
+    df["top_box_share"] = _ratio(df["top_box"], df["responses"])
+    df["perception_gap"] = df["self_rating"] - df["customer_rating"]
+    df["mean_wait_hours"] = _ratio(df["wait_hours_sum"], df["service_visits"])
+    df["profit_k"] = df["gross_profit_k"] - df["investment_k"]
+    df["young_serviced_at_seller"] = _ratio(df["young_at_seller"], df["young_needs"])
+    df["loyalty"] = _ratio(df["loyal_repurchases"], df["repurchases"])
+    df["loyalty_if_serviced"] = _ratio(df["loyal_repurchases_serviced"],
+                                       df["repurchases_serviced"])
+    df["loyalty_if_not_serviced"] = _ratio(
+        df["loyal_repurchases"] - df["loyal_repurchases_serviced"],
+        df["repurchases"] - df["repurchases_serviced"])
+    return df
+
+
+def summarise(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per dealer over the whole horizon, rates recomputed from totals."""
+    sums = df.groupby("dealer", sort=False)[list(COUNTS)].sum()
+    last = df[df["week"] == df["week"].max()].set_index("dealer")
+    out = sums.copy()
+    for k in ("online_rating", "owners", "bays", "engagement"):
+        out[k] = last[k]
+    out["self_rating"] = df.groupby("dealer", sort=False)["self_rating"].mean()
+    out = out.reset_index()
+    out["week"] = 0
+    add_rates(out, units_total=np.full(len(out), out["units_sold"].sum()))
+    return out.drop(columns=["week"])
