@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import mesa
-from mesa.discrete_space.cell_agent import HasCell
 import numpy as np
+from mesa.discrete_space.cell_agent import HasCell
 
 from cxsim.config import SEGMENTS, TOUCHPOINTS
 

@@ -17,7 +17,7 @@ import math
 import mesa
 import numpy as np
 
-from cxsim.config import TOUCHPOINTS, DealerSpec, DealersConfig
+from cxsim.config import TOUCHPOINTS, DealersConfig, DealerSpec
 
 BAY_COST_K = 60.0
 """k$ a year for one extra service bay (equipment, space, technician); assumption."""

@@ -299,7 +299,8 @@ class CxModel(mesa.Model):
         if progress:
             from tqdm import tqdm
 
-            for _ in tqdm(range(total), desc="weeks", unit="wk", leave=False):
+            for _ in tqdm(range(total), desc="simulating weeks", unit="wk", leave=False,
+                          disable=None):
                 self.step()
         else:
             for _ in range(total):

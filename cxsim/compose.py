@@ -1,0 +1,93 @@
+"""Hydra glue: the schema in the ConfigStore, composing configs, plain-words errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import DictConfig, OmegaConf
+
+from cxsim.config import ConfigError, RunConfig
+
+CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+
+ConfigStore.instance().store(name="schema", node=RunConfig)
+
+
+def to_run_config(cfg: DictConfig) -> RunConfig:
+    """A composed Hydra config as the typed, validated :class:`RunConfig`."""
+    node = {k: v for k, v in cfg.items() if k != "hydra"}
+    obj = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(RunConfig), node))
+    assert isinstance(obj, RunConfig)
+    return obj
+
+
+def compose_config(overrides: list[str] | None = None, config_name: str = "config"
+                   ) -> DictConfig:
+    """Compose ``conf/`` with command-line style overrides (no run folder is made)."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    if GlobalHydra.instance().is_initialized():
+        GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
+        return compose(config_name=config_name, overrides=list(overrides or []))
+
+
+def load_config(overrides: list[str] | None = None) -> RunConfig:
+    """The validated run config for these overrides (e.g. ``["seed=7"]``)."""
+    return to_run_config(compose_config(overrides))
+
+
+def _groups() -> list[str]:
+    return sorted(p.name for p in CONF_DIR.iterdir() if p.is_dir())
+
+
+def explain(exc: BaseException) -> str:
+    """One line saying which key or value is wrong and what is allowed."""
+    if isinstance(exc, ConfigError):
+        return str(exc)
+    msgs = []
+    e: BaseException | None = exc
+    while e is not None:
+        msgs.append(str(e))
+        e = e.__cause__ or e.__context__
+    text = "\n".join(msgs)
+    m = re.search(r"Could not find '([\w/]+)/([^']+)'", text)
+    if m:
+        group, value = m.group(1), m.group(2)
+        options = sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml")) \
+            if (CONF_DIR / group).is_dir() else []
+        return f"unknown {group} preset {value!r}; allowed: {', '.join(options)}"
+    m = re.search(r"Key '([^']+)' not in '(\w+)'", text) or \
+        re.search(r"Key '([^']+)' is not in struct", text)
+    if m:
+        key = m.group(1)
+        full = re.search(r"full_key: ([\w.\[\]]+)", text)
+        full_key = full.group(1) if full else key
+        parent = full_key.rsplit(".", 1)[0] if "." in full_key else ""
+        allowed = _allowed_keys(parent)
+        return f"unknown key {full_key!r}; allowed here: {', '.join(allowed)}"
+    m = re.search(r"Value '([^']*)' (?:of type '\w+' )?could not be converted to (\w+)", text)
+    if m:
+        full = re.search(r"full_key: ([\w.\[\]]+)", text)
+        key = full.group(1) if full else "a key"
+        return f"{key}={m.group(1)!r} is not a valid {m.group(2).lower()}"
+    m = re.search(r"Could not override '([^']+)'", text)
+    if m:
+        return f"cannot set {m.group(1)!r}: no such key (groups: {', '.join(_groups())})"
+    first = next((line.strip() for line in text.splitlines() if line.strip()), repr(exc))
+    return first
+
+
+def _allowed_keys(parent: str) -> list[str]:
+    node = OmegaConf.structured(RunConfig)
+    if parent:
+        try:
+            node = OmegaConf.select(node, parent)
+        except Exception:  # noqa: BLE001 - fall back to the top level
+            node = OmegaConf.structured(RunConfig)
+    if isinstance(node, DictConfig):
+        return sorted(str(k) for k in node.keys())
+    return sorted(str(k) for k in OmegaConf.structured(RunConfig).keys())

@@ -1,0 +1,115 @@
+"""One run folder: tables, summary and resolved config written to disk.
+
+Data flows one way: the model's counters become tidy tables here, tables
+become files, and plots are drawn from the files (``cxsim.plots``). Files are
+first written into a hidden staging folder and moved into place only when
+all of them exist, so a run that fails leaves nothing half written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cxsim.config import SEGMENTS, RunConfig
+from cxsim.customers import STAGES
+from cxsim.metrics import FUNNEL, summarise
+from cxsim.model import CxModel
+
+WEEKLY = "weekly_metrics.parquet"
+CUSTOMERS = "customers.parquet"
+SUMMARY = "summary.json"
+CONFIG = "config.json"
+
+
+def weekly_frame(model: CxModel) -> pd.DataFrame:
+    """One row per (week, dealer) of everything measured."""
+    return model.metrics.frame([d.name for d in model.dealer_list])
+
+
+def customers_frame(model: CxModel) -> pd.DataFrame:
+    """One row per customer: final state (for distributions and maps)."""
+    p = model.population
+    names = np.array([d.name for d in model.dealer_list] + ["none"], dtype=object)
+    dealer = np.where(p.selling_dealer >= 0, p.selling_dealer, len(names) - 1)
+    return pd.DataFrame({
+        "customer": np.arange(model.n),
+        "segment": np.array(SEGMENTS, dtype=object)[p.segment],
+        "stage": np.array(STAGES, dtype=object)[p.stage],
+        "dealer": names[dealer],
+        "x_km": p.x, "y_km": p.y,
+        "satisfaction": p.satisfaction,
+        "effort": p.effort,
+        "digital_affinity": p.affinity,
+    })
+
+
+def summary_dict(model: CxModel, weekly: pd.DataFrame) -> dict:
+    """Per-dealer outcomes over the horizon, the funnel, and the run's identity."""
+    per_dealer = summarise(weekly)
+    keep = ["dealer", "units_sold", "share", "service_visits", "service_retention", "nps",
+            "csat", "ces", "revenue_k", "gross_profit_k", "investment_k", "profit_k",
+            "self_rating", "customer_rating", "perception_gap", "online_rating",
+            "top_box_share", "mean_wait_hours", "churn_to_competitors",
+            "churn_to_independents", "loyalty", "loyalty_if_serviced",
+            "loyalty_if_not_serviced", "young_serviced_at_seller", "wom_positive",
+            "wom_negative", "owners"]
+    rows = per_dealer[keep].replace({np.nan: None}).to_dict(orient="records")
+    for r in rows:
+        for k, v in r.items():
+            if isinstance(v, float):
+                r[k] = round(v, 6)
+    funnel = {k: model.metrics.funnel[k].tolist() for k in FUNNEL}
+    cfg = model.cfg
+    return {
+        "seed": cfg.seed,
+        "customers": cfg.customers.n,
+        "weeks": cfg.weeks,
+        "industry": cfg.market.industry,
+        "investment": cfg.investment.name,
+        "focal_dealer": cfg.dealers.dealers[cfg.dealers.focal].name,
+        "in_market": int(weekly.groupby("week")["entered"].first().sum()),
+        "dealers": rows,
+        "funnel": {"dealer": [d.name for d in model.dealer_list], **funnel},
+    }
+
+
+def write_run(model: CxModel, output_dir: str | os.PathLike, *, plots: bool = True) -> Path:
+    """Write the run's files into ``output_dir`` atomically; return the folder."""
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".partial-", dir=out))
+    try:
+        weekly = weekly_frame(model)
+        weekly.to_parquet(stage / WEEKLY, index=False)
+        customers_frame(model).to_parquet(stage / CUSTOMERS, index=False)
+        (stage / SUMMARY).write_text(json.dumps(summary_dict(model, weekly), indent=2))
+        (stage / CONFIG).write_text(json.dumps(asdict(model.cfg), indent=2))
+        if plots:
+            from cxsim.plots import plot_run
+
+            plot_run(stage, stage / "plots")
+        for item in stage.iterdir():
+            target = out / item.name
+            if target.exists():
+                shutil.rmtree(target) if target.is_dir() else target.unlink()
+            item.rename(target)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return out
+
+
+def run(cfg: RunConfig, output_dir: str | os.PathLike | None = None) -> CxModel:
+    """Build the model, run it (with a progress bar if asked) and write its files."""
+    model = CxModel(cfg)
+    model.run(progress=cfg.progress)
+    if output_dir is not None:
+        write_run(model, output_dir, plots=cfg.plots)
+    return model
