@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Create .venv with a Python >= 3.12 and install cxsim with its test tools.
+# Finds python3.13 / python3.12 on PATH, then pyenv's 3.13.x / 3.12.x; says in
+# one line what to install when none exists. Re-running is cheap (no-op when
+# the environment is already up to date).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+find_python() {
+  local c v
+  for c in python3.13 python3.12 python3; do
+    if command -v "$c" >/dev/null 2>&1 && "$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
+      command -v "$c"; return 0
+    fi
+  done
+  if command -v pyenv >/dev/null 2>&1; then
+    for v in $(pyenv versions --bare 2>/dev/null | grep -E '^3\.1[2-9]\.[0-9]+$' | sort -rV); do
+      c="$(pyenv root)/versions/$v/bin/python3"
+      if [ -x "$c" ]; then echo "$c"; return 0; fi
+    done
+  fi
+  return 1
+}
+
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
+  PY="$(find_python)" || { echo "cxsim needs Python >= 3.12: install python3.12 (e.g. 'pyenv install 3.12') and run this again" >&2; exit 1; }
+  rm -rf .venv
+  "$PY" -m venv .venv
+fi
+
+stamp=.venv/.cxsim-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+  touch "$stamp"
+fi
