@@ -42,11 +42,13 @@ class Calendar:
             return
         order = np.argsort(weeks, kind="stable")
         w_sorted = weeks[order]
-        cuts = np.flatnonzero(np.diff(w_sorted)) + 1
-        for chunk in np.split(order, cuts):
-            w = int(weeks[chunk[0]])
+        ids_sorted = ids[order]
+        cuts = (np.flatnonzero(w_sorted[1:] != w_sorted[:-1]) + 1).tolist()
+        starts = [0, *cuts]
+        ends = [*cuts, ids.size]
+        for w, a, b in zip(w_sorted[starts].tolist(), starts, ends, strict=True):
             if w < NEVER:
-                buckets[w].append(ids[chunk])
+                buckets[w].append(ids_sorted[a:b])
 
     def cancel(self, kind: str, ids: np.ndarray) -> None:
         """Drop the bookings of ``kind`` for these ids."""

@@ -30,6 +30,9 @@ _S27 = np.uint64(27)
 _S31 = np.uint64(31)
 _S11 = np.uint64(11)
 _INV53 = 1.0 / 9007199254740992.0
+_KW = int(_K_WEEK)
+_KS = int(_K_SLOT)
+_MASK = (1 << 64) - 1
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -48,14 +51,17 @@ class Draws:
 
     def __init__(self, seed: int) -> None:
         self.seed = int(seed)
-        root = _mix(np.array([self.seed], dtype=np.uint64) + _GOLD)[0]
-        self._root = np.uint64(root)
+        self._root = int(_mix(np.array([self.seed], dtype=np.uint64) + _GOLD)[0])
+        self._purposes: dict[str, int] = {}
 
     def _base(self, purpose: str, week: int, slot: int) -> np.uint64:
-        with np.errstate(over="ignore"):
-            p = _mix(np.array([purpose_key(purpose)], dtype=np.uint64) ^ self._root)[0]
-            return np.uint64(p) + np.uint64(week & 0xFFFFFFFF) * _K_WEEK + \
-                np.uint64(slot) * _K_SLOT
+        # Python integers here: the per-purpose key is mixed once and cached, and the
+        # week/slot offsets are plain modular arithmetic (cheaper than numpy scalars).
+        p = self._purposes.get(purpose)
+        if p is None:
+            key = np.array([purpose_key(purpose) ^ self._root], dtype=np.uint64)
+            p = self._purposes[purpose] = int(_mix(key)[0])
+        return np.uint64((p + (week & 0xFFFFFFFF) * _KW + slot * _KS) & _MASK)
 
     def uniform(self, purpose: str, week: int, ids: np.ndarray, slot: int = 0) -> np.ndarray:
         """U(0, 1) per id, in (0, 1) open at both ends."""
