@@ -252,6 +252,9 @@ class CxModel(mesa.Model):
 
     def step(self) -> None:
         """One week."""
+        if self.week == 0:  # the recorded horizon starts: the funnel counts from here
+            for counts in self.metrics.funnel.values():
+                counts[:] = 0
         self._update_friction()
         self.agents_by_type[Dealer].do("step")
         self._refresh_dealers()

@@ -26,11 +26,12 @@ def _rolling(weekly: pd.DataFrame, window: int = QUARTER) -> pd.DataFrame:
     parts = []
     for dealer, g in weekly.groupby("dealer", sort=False):
         r = g.sort_values("week")[counts].rolling(window, min_periods=1).sum()
+        r["weeks_in_window"] = np.minimum(np.arange(1, len(g) + 1), window)
         r["week"] = g["week"].to_numpy()
         r["dealer"] = dealer
         parts.append(r)
     out = pd.concat(parts, ignore_index=True)
-    out["self_rating"] = out["self_rating"] / window
+    out["self_rating"] = out["self_rating"] / out["weeks_in_window"]
     return add_rates(out)
 
 
@@ -47,7 +48,7 @@ def plot_run(run_dir: Path, plot_dir: Path) -> list[Path]:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for d in dealers:
         g = roll[roll["dealer"] == d]
-        axes[0].plot(g["week"] / 52, g["units_sold"] * 52 / QUARTER, label=d)
+        axes[0].plot(g["week"] / 52, g["units_sold"] * 52 / g["weeks_in_window"], label=d)
         axes[1].plot(g["week"] / 52, 100 * g["share"], label=d)
     axes[0].set(title="Unit sales (yearly rate, 13-week window)", xlabel="year",
                 ylabel="vehicles a year")
