@@ -446,7 +446,6 @@ class RunConfig:
     engine: str = "fast"  # "fast" (event-driven arrays) or "stepped" (agent.step)
     progress: bool = True  # show a progress bar
     plots: bool = True  # write PNG plots with the results
-    output_dir: str = ""  # where results go (set by the app from Hydra's run dir)
 
     def __post_init__(self) -> None:
         if self.seed < 0:

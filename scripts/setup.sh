@@ -30,7 +30,10 @@ fi
 
 stamp=.venv/.cxsim-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+  echo "cxsim: installing into .venv (first time only; a log is kept in .venv/install.log)" >&2
+  {
+    .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip &&
+    .venv/bin/python -m pip install --disable-pip-version-check -e ".[test]"
+  } > .venv/install.log 2>&1 || { tail -n 30 .venv/install.log >&2; echo "cxsim: installation failed (see .venv/install.log)" >&2; exit 1; }
   touch "$stamp"
 fi
