@@ -183,10 +183,16 @@ class CxModel(mesa.Model):
         # Mesa's time t runs step t; a programme starting at recorded week s is in
         # place before that week's step, i.e. between steps warmup + s and +1.
         at = self.warmup + inv.start_week + 0.5
-        self.schedule_event(lambda: self._start_programme(self.cfg.dealers.focal), at=at)
+        # Mesa keeps weak references to event callbacks: bound methods, not lambdas.
+        self.schedule_event(self._start_focal_programme, at=at)
         if inv.copied_by >= 0:
-            self.schedule_event(lambda: self._start_programme(inv.copied_by),
-                                at=at + inv.copy_after_weeks)
+            self.schedule_event(self._start_rival_programme, at=at + inv.copy_after_weeks)
+
+    def _start_focal_programme(self) -> None:
+        self._start_programme(self.cfg.dealers.focal)
+
+    def _start_rival_programme(self) -> None:
+        self._start_programme(self.cfg.investment.copied_by)
 
     def _start_programme(self, dealer: int) -> None:
         inv = self.cfg.investment
