@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.special import ndtri
 
 from cxsim import experience as xp
 from cxsim.calendar import NEVER
@@ -21,6 +22,7 @@ from cxsim.choice import distances, logit_probabilities, loyalty_bonus, pick
 from cxsim.config import TOUCHPOINTS
 from cxsim.customers import INDEPENDENT, OWNER, SHOPPING
 from cxsim.queueing import sample_waits
+from cxsim.social import neighbours_of
 
 if TYPE_CHECKING:
     from cxsim.model import CxModel
@@ -33,10 +35,25 @@ SERVICE_MOMENTS = ("communication", "parts", "delight", "wait", "service", "come
                    "recovery")
 S = {name: i for i, name in enumerate(SERVICE_MOMENTS)}
 P = {name: i for i, name in enumerate(SALE_MOMENTS)}
+# One block of keyed uniforms per process and customer: column j is slot j of the
+# process's purpose, so every number stays keyed by (seed, purpose, week, customer).
+VISIT_DRAWS = {n: j for j, n in enumerate(("choice", "web", "digital", "sales", "buy"))}
+SALE_DRAWS = {n: j for j, n in enumerate(
+    ("finance", "delivery", "handoff_finance", "handoff_delivery", "delight", "survey",
+     "talk", "review", "horizon", "service_gap"))}
+SERVICE_DRAWS = {n: j for j, n in enumerate(
+    ("choice", "need_gap", "wait", "wait_length", "communication", "service", "parts_x",
+     "parts", "delight", "fixed", "recovery", "survey", "talk", "review"))}
 
 
 def _logistic(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
+
+
+def _join(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Concatenate (ids, dealers, moments) batches of buyers."""
+    return tuple(np.concatenate([part[i] for part in parts]) for i in range(3))
 
 
 class Journey:
@@ -61,9 +78,8 @@ class Journey:
         """Draw key for this week (non-negative even during warm-up)."""
         return self.m.week + self.m.warmup
 
-    def _experienced(self, dealers: np.ndarray, tp: int, ids: np.ndarray, purpose: str
-                     ) -> np.ndarray:
-        z = self.draws.normal(purpose, self._key(), ids)
+    def _experienced(self, dealers: np.ndarray, tp: int, z: np.ndarray) -> np.ndarray:
+        """Quality met at a touchpoint: the dealer's level plus its inconsistency."""
         return np.clip(self.m.eff_quality[dealers, tp] + self.m.eff_sd[dealers] * z, 0.0, 10.0)
 
     def _bonded(self, ids: np.ndarray) -> np.ndarray:
@@ -116,22 +132,26 @@ class Journey:
         blocked = ~p.aware[ids] | ~np.isnan(p.visit_score[ids])
         u = np.where(blocked, -np.inf, u)
         none_left = np.all(blocked, axis=1)
+        sales = []
         if none_left.any():
             stuck = ids[none_left]
             visited_any = p.visits[stuck] > 0
-            self._final_choice(stuck[visited_any])
+            sales.append(self._final_choice(stuck[visited_any]))
             self.cal.book("visit", stuck[~visited_any], self.week + 1)
             ids, u = ids[~none_left], u[~none_left]
             if ids.size == 0:
+                self._purchase(*_join(sales))
                 return
-        d = pick(u, self.draws.uniform("visit_choice", k, ids))
+        U = self.draws.uniform_matrix("visit", k, ids, len(VISIT_DRAWS))
+        Z = ndtri(U[:, [VISIT_DRAWS["digital"], VISIT_DRAWS["sales"]]])
+        d = pick(u, U[:, VISIT_DRAWS["choice"]])
         self.metrics.add("visits", d)
         self.metrics.funnel["visited"] += np.bincount(d, minlength=m.n_dealers)
         # The visit: website (if the customer uses it) and the salesperson.
         moments = np.full((ids.size, len(SALE_MOMENTS)), np.nan)
-        uses_web = self.draws.uniform("uses_web", k, ids) < p.affinity[ids]
-        x_dig = self._experienced(d, T["digital"], ids, "x_digital")
-        x_sales = self._experienced(d, T["sales"], ids, "x_sales")
+        uses_web = U[:, VISIT_DRAWS["web"]] < p.affinity[ids]
+        x_dig = self._experienced(d, T["digital"], Z[:, 0])
+        x_sales = self._experienced(d, T["sales"], Z[:, 1])
         exp = p.expectation[ids]
         moments[:, P["digital"]] = np.where(
             uses_web, xp.moment_satisfaction(x_dig, exp[:, T["digital"]], tc), np.nan)
@@ -144,7 +164,7 @@ class Journey:
         z_buy = c.buy_intercept + c.visit_satisfaction_slope * (visit_score - 7.5) \
             - c.buy_effort_slope * (visit_effort - 3.0) \
             + c.buy_digital_boost * p.affinity[ids] * (1.0 - m.friction)
-        buys = self.draws.uniform("buy", k, ids) < _logistic(z_buy)
+        buys = U[:, VISIT_DRAWS["buy"]] < _logistic(z_buy)
         drift = tc.expectation_drift
         p.expectation[ids[uses_web], T["digital"]] = xp.drift(
             exp[uses_web, T["digital"]], x_dig[uses_web], drift)
@@ -157,22 +177,20 @@ class Journey:
         att = p.attitude[wid, wd]
         p.attitude[wid, wd] = att + tc.own_experience_weight * (visit_score[walk] - att)
         done = p.visits[wid] >= c.max_visits
-        self._final_choice(wid[done])
+        sales.append(self._final_choice(wid[done]))
         self.cal.book("visit", wid[~done], self.week + 1)
-        if buys.any():
-            self._purchase(ids[buys], d[buys], moments[buys])
+        sales.append((ids[buys], d[buys], moments[buys]))
+        self._purchase(*_join(sales))
 
-    def _final_choice(self, ids: np.ndarray) -> None:
+    def _final_choice(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The soft end of search: buy at one of the dealers visited (logit)."""
-        if ids.size == 0:
-            return
         c = self.cfg.choice
         scores = self.pop.visit_score[ids]
         u = np.where(np.isnan(scores), -np.inf, c.visit_satisfaction_slope * scores)
         d = pick(u, self.draws.uniform("final_choice", self._key(), ids))
         moments = np.full((ids.size, len(SALE_MOMENTS)), np.nan)
         moments[:, P["sales"]] = scores[np.arange(ids.size), d]
-        self._purchase(ids, d, moments)
+        return ids, d, moments
 
     def _markov_purchase(self, ids: np.ndarray) -> None:
         """Degenerate configuration: repurchase by a fixed switching matrix."""
@@ -188,23 +206,28 @@ class Journey:
 
     def _purchase(self, ids: np.ndarray, d: np.ndarray, moments: np.ndarray) -> None:
         """Finance, hand-offs and delivery; the sale; the owner's new life."""
+        if ids.size == 0:
+            return
         tc = self.cfg.touchpoints
         p, m, k, mt = self.pop, self.m, self._key(), self.metrics
+        U = self.draws.uniform_matrix("purchase", k, ids, len(SALE_DRAWS))
+        Z = ndtri(U[:, [SALE_DRAWS["finance"], SALE_DRAWS["delivery"], SALE_DRAWS["survey"],
+                        SALE_DRAWS["horizon"]]])
         exp = p.expectation[ids]
         mean_exp = exp.mean(axis=1)
-        x_fin = self._experienced(d, T["finance"], ids, "x_finance")
-        x_del = self._experienced(d, T["delivery"], ids, "x_delivery")
+        x_fin = self._experienced(d, T["finance"], Z[:, 0])
+        x_del = self._experienced(d, T["delivery"], Z[:, 1])
         moments[:, P["finance"]] = xp.moment_satisfaction(x_fin, exp[:, T["finance"]], tc)
         moments[:, P["delivery"]] = xp.moment_satisfaction(x_del, exp[:, T["delivery"]], tc)
         mt.kpi(d, T["finance"], x_fin)
         mt.kpi(d, T["delivery"], x_del)
         fail = m.handoff_fail[d]
-        h1 = self.draws.uniform("handoff_finance", k, ids) < fail
-        h2 = self.draws.uniform("handoff_delivery", k, ids) < fail
+        h1 = U[:, SALE_DRAWS["handoff_finance"]] < fail
+        h2 = U[:, SALE_DRAWS["handoff_delivery"]] < fail
         bad = xp.moment_satisfaction(np.full(ids.size, tc.handoff_quality), mean_exp, tc)
         moments[:, P["handoff_finance"]] = np.where(h1, bad, np.nan)
         moments[:, P["handoff_delivery"]] = np.where(h2, bad, np.nan)
-        delight = self.draws.uniform("delight_sale", k, ids) < tc.delight_rate * m.engagement[d]
+        delight = U[:, SALE_DRAWS["delight"]] < tc.delight_rate * m.engagement[d]
         good = xp.moment_satisfaction(np.full(ids.size, tc.delight_quality), mean_exp, tc)
         moments[:, P["delight"]] = np.where(delight, good, np.nan)
         score = xp.remember(moments, tc)
@@ -217,24 +240,21 @@ class Journey:
         # Accounts and loyalty.
         old = p.selling_dealer[ids]
         had = old >= 0
-        mt.add("units_sold", d)
-        mt.add("revenue_k", d, m.vehicle_price_k)
-        mt.add("gross_profit_k", d, m.gross_per_vehicle[d])
-        mt.funnel["bought"] += np.bincount(d, minlength=m.n_dealers)
-        mt.add("repurchases", old[had])
         same = had & (old == d)
-        mt.add("loyal_repurchases", old[same])
+        mt.add_many(d, {"units_sold": 1.0, "revenue_k": m.vehicle_price_k,
+                        "gross_profit_k": m.gross_per_vehicle[d]})
+        mt.funnel["bought"] += np.bincount(d, minlength=m.n_dealers)
         mt.funnel["bought_again"] += np.bincount(d[same], minlength=m.n_dealers)
-        mt.add("churn_to_competitors", old[had & ~same])
-        bonded = self._bonded(ids) & (p.service_provider[ids] == old)
-        serviced = had & bonded
-        mt.add("repurchases_serviced", old[serviced])
-        mt.add("loyal_repurchases_serviced", old[serviced & same])
-        np.add.at(m.owners, old[had], -1)
-        np.add.at(m.owners, d, 1)
+        serviced = had & self._bonded(ids) & (p.service_provider[ids] == old)
+        mt.add_many(np.where(had, old, 0), {
+            "repurchases": had, "loyal_repurchases": same,
+            "churn_to_competitors": had & ~same, "repurchases_serviced": serviced,
+            "loyal_repurchases_serviced": serviced & same})
+        m.owners -= np.bincount(old[had], minlength=m.n_dealers)
+        m.owners += np.bincount(d, minlength=m.n_dealers)
         # The relationship with the (possibly new) dealer.
         start = np.where(same, p.satisfaction[ids], p.attitude[ids, d])
-        self._remember(ids, d, score, score, effort, start, slot=0)
+        self._remember(ids, d, score, score, effort, start, Z[:, 2])
         p.previous_dealer[ids] = old
         p.selling_dealer[ids] = d
         p.purchase_week[ids] = self.week
@@ -243,9 +263,10 @@ class Journey:
         p.stage[ids] = OWNER
         p.visit_score[ids] = np.nan
         m.in_market -= ids.size
-        self.cal.book("enter", ids, m.replacement_week(ids, self.week))
-        self.cal.book("service", ids, self.week + m.weeks_to_service(ids, k, "sale"))
-        self._speak(ids, d, score, slot=0)
+        self.cal.book("enter", ids, m.replacement_week(self.week, Z[:, 3]))
+        self.cal.book("service", ids, self.week + m.weeks_to_service(
+            -np.log(U[:, SALE_DRAWS["service_gap"]])))
+        self._speak(ids, d, score, U[:, SALE_DRAWS["talk"]], U[:, SALE_DRAWS["review"]])
 
     # -- process 6: ownership and service ------------------------------------------
     def service(self, ids: np.ndarray) -> None:
@@ -254,28 +275,32 @@ class Journey:
             return
         c, tc = self.cfg.choice, self.cfg.touchpoints
         p, m, k, mt = self.pop, self.m, self._key(), self.metrics
-        self.cal.book("service", ids, self.week + m.weeks_to_service(ids, k, "need"))
+        U = self.draws.uniform_matrix("service", k, ids, len(SERVICE_DRAWS))
+        self.cal.book("service", ids, self.week + m.weeks_to_service(
+            -np.log(U[:, SERVICE_DRAWS["need_gap"]])))
         u_dealers = self._dealer_utility(ids)
         u_dealers = np.where(p.aware[ids], u_dealers, -np.inf)
         age_years = (self.week - p.purchase_week[ids]) / 52.0
         u_ind = c.independent_utility + c.independent_age_weight * age_years
         u = np.concatenate([u_dealers, u_ind[:, None]], axis=1)
-        choice = pick(u, self.draws.uniform("service_choice", k, ids))
+        choice = pick(u, U[:, SERVICE_DRAWS["choice"]])
         at_dealer = choice < m.n_dealers
         seller = p.selling_dealer[ids]
         has_seller = seller >= 0
-        mt.add("owner_service_needs", seller[has_seller])
-        mt.add("owner_serviced_here", seller[has_seller & (choice == seller)])
         young = has_seller & (age_years <= 2.0)
-        mt.add("young_needs", seller[young])
-        mt.add("young_at_seller", seller[young & (choice == seller)])
+        here = choice == seller
         independent = ~at_dealer
-        mt.add("churn_to_independents", seller[has_seller & independent])
+        mt.add_many(np.where(has_seller, seller, 0), {
+            "owner_service_needs": has_seller, "owner_serviced_here": has_seller & here,
+            "young_needs": young, "young_at_seller": young & here,
+            "churn_to_independents": has_seller & independent})
         p.service_provider[ids[independent]] = INDEPENDENT
         p.last_service_week[ids[independent]] = self.week
-        ids, d = ids[at_dealer], choice[at_dealer]
+        ids, d, U = ids[at_dealer], choice[at_dealer], U[at_dealer]
         if ids.size == 0:
             return
+        Z = ndtri(U[:, [SERVICE_DRAWS["communication"], SERVICE_DRAWS["service"],
+                        SERVICE_DRAWS["parts_x"], SERVICE_DRAWS["survey"]]])
         first_here = (d == p.selling_dealer[ids]) & ~p.serviced_at_seller[ids] & \
             (p.purchase_week[ids] >= 0)
         mt.funnel["serviced_after_buying"] += np.bincount(d[first_here], minlength=m.n_dealers)
@@ -283,8 +308,8 @@ class Journey:
         m.lane_arrivals += np.bincount(d, minlength=m.n_dealers)
         # The lane: wait from the M/M/c law at the lane's smoothed load.
         waits = np.zeros(ids.size)
-        u_wait = self.draws.uniform("wait", k, ids)
-        e_len = self.draws.exponential("wait_length", k, ids)
+        u_wait = U[:, SERVICE_DRAWS["wait"]]
+        e_len = -np.log(U[:, SERVICE_DRAWS["wait_length"]])
         for j in np.unique(d):
             sel = d == j
             waits[sel] = sample_waits(m.bays[j], m.lane_rate[j], m.service_rate[j],
@@ -292,13 +317,13 @@ class Journey:
         exp = p.expectation[ids]
         mean_exp = exp.mean(axis=1)
         moments = np.full((ids.size, len(SERVICE_MOMENTS)), np.nan)
-        x_com = self._experienced(d, T["communication"], ids, "x_communication")
-        x_svc = self._experienced(d, T["service"], ids, "x_service")
-        x_parts = self._experienced(d, T["parts"], ids, "x_parts")
+        x_com = self._experienced(d, T["communication"], Z[:, 0])
+        x_svc = self._experienced(d, T["service"], Z[:, 1])
+        x_parts = self._experienced(d, T["parts"], Z[:, 2])
         moments[:, S["communication"]] = xp.moment_satisfaction(
             x_com, exp[:, T["communication"]], tc)
         q_parts = m.eff_quality[d, T["parts"]]
-        parts_ok = self.draws.uniform("parts", k, ids) < _logistic(
+        parts_ok = U[:, SERVICE_DRAWS["parts"]] < _logistic(
             np.log(tc.parts_available / (1 - tc.parts_available) if tc.parts_available < 1
                    else 50.0) + tc.parts_quality_slope * (q_parts - 7.5))
         x_parts_felt = np.where(parts_ok, x_parts, tc.parts_missing_quality)
@@ -308,18 +333,18 @@ class Journey:
         moments[:, S["wait"]] = np.where(
             waited, xp.moment_satisfaction(x_wait, exp[:, T["service"]], tc), np.nan)
         moments[:, S["service"]] = xp.moment_satisfaction(x_svc, exp[:, T["service"]], tc)
-        delight = self.draws.uniform("delight_service", k, ids) < tc.delight_rate * m.engagement[d]
+        delight = U[:, SERVICE_DRAWS["delight"]] < tc.delight_rate * m.engagement[d]
         moments[:, S["delight"]] = np.where(delight, xp.moment_satisfaction(
             np.full(ids.size, tc.delight_quality), mean_exp, tc), np.nan)
         q_svc = m.eff_quality[d, T["service"]]
         fixed_logit = np.log(tc.fix_first_time / (1 - tc.fix_first_time)) \
             if tc.fix_first_time < 1 else 50.0
-        fixed = self.draws.uniform("fixed", k, ids) < _logistic(
+        fixed = U[:, SERVICE_DRAWS["fixed"]] < _logistic(
             fixed_logit + tc.fix_quality_slope * (q_svc - 7.5))
         comeback = ~fixed
         moments[:, S["comeback"]] = np.where(comeback, xp.moment_satisfaction(
             np.full(ids.size, tc.failure_quality), mean_exp, tc), np.nan)
-        recovered = comeback & (self.draws.uniform("recovery", k, ids)
+        recovered = comeback & (U[:, SERVICE_DRAWS["recovery"]]
                                 < tc.recovery_rate * m.engagement[d])
         moments[:, S["recovery"]] = np.where(recovered, xp.moment_satisfaction(
             np.full(ids.size, tc.recovery_quality), mean_exp, tc), np.nan)
@@ -340,53 +365,48 @@ class Journey:
         mt.kpi(d, T["service"], x_svc)
         mt.kpi(d, T["communication"], x_com)
         mt.kpi(d, T["parts"], x_parts)
-        mt.add("service_visits", d)
-        mt.add("wait_hours_sum", d, waits)
-        mt.add("revenue_k", d, m.service_ticket_k)
-        mt.add("gross_profit_k", d, m.gross_per_service[d])
+        mt.add_many(d, {"service_visits": 1.0, "wait_hours_sum": waits,
+                        "revenue_k": m.service_ticket_k,
+                        "gross_profit_k": m.gross_per_service[d]})
         own = d == p.selling_dealer[ids]
         start = np.where(own | (p.service_provider[ids] == d), p.satisfaction[ids],
                          p.attitude[ids, d])
-        self._remember(ids, d, score, loyalty_score, effort, start, slot=1)
+        self._remember(ids, d, score, loyalty_score, effort, start, Z[:, 3])
         p.service_provider[ids] = d
         p.last_service_week[ids] = self.week
-        self._speak(ids, d, score, slot=1)
+        self._speak(ids, d, score, U[:, SERVICE_DRAWS["talk"]], U[:, SERVICE_DRAWS["review"]])
 
     # -- process 7 and 9: remembering and measuring ---------------------------------
     def _remember(self, ids: np.ndarray, d: np.ndarray, score: np.ndarray,
                   loyalty_score: np.ndarray, effort: np.ndarray, start: np.ndarray,
-                  slot: int) -> None:
+                  z: np.ndarray) -> None:
         tc = self.cfg.touchpoints
         p, mt = self.pop, self.metrics
         mem = tc.relationship_memory
         p.satisfaction[ids] = (1.0 - mem) * start + mem * score
         att = p.attitude[ids, d]
         p.attitude[ids, d] = att + tc.own_experience_weight * (loyalty_score - att)
-        z = self.draws.normal("survey", self._key(), ids, slot)
         ltr, csat, ces = xp.survey(score, effort, z, tc)
         p.effort[ids] = ces
-        mt.add("responses", d)
-        mt.add("promoters", d[ltr >= 9])
-        mt.add("detractors", d[ltr <= 6])
-        mt.add("csat_sum", d, csat)
-        mt.add("ces_sum", d, ces)
-        mt.add("score_sum", d, score)
-        mt.add("top_box", d[score + tc.survey_generosity >= tc.superior_score])
-        mt.add("high_effort", d[ces >= 5])
+        mt.add_many(d, {"responses": 1.0, "promoters": ltr >= 9, "detractors": ltr <= 6,
+                        "csat_sum": csat, "ces_sum": ces, "score_sum": score,
+                        "top_box": score + tc.survey_generosity >= tc.superior_score,
+                        "high_effort": ces >= 5})
 
     # -- process 8: word of mouth and reviews ---------------------------------------
-    def _speak(self, ids: np.ndarray, d: np.ndarray, score: np.ndarray, slot: int) -> None:
+    def _speak(self, ids: np.ndarray, d: np.ndarray, score: np.ndarray,
+               u_talk: np.ndarray, u_review: np.ndarray) -> None:
         """Decide who talks and who reviews; the talk itself spreads at week's end."""
         w = self.cfg.word_of_mouth
-        p, k = self.pop, self._key()
+        p = self.pop
         pt = xp.talk_probability(score, w.talk_rate, w.talk_positive_slope,
                                  w.talk_negative_slope, w.talk_neutral) * p.talkativeness[ids]
-        talks = self.draws.uniform("talk", k, ids, slot) < pt
+        talks = u_talk < pt
         if talks.any():
             self._talk.append((ids[talks], d[talks], score[talks], False))
         pr = xp.talk_probability(score, w.review_rate, w.talk_positive_slope,
                                  w.talk_negative_slope, w.talk_neutral) * p.affinity[ids]
-        posts = self.draws.uniform("review", k, ids, slot) < pr
+        posts = u_review < pr
         if posts.any():
             self._reviews.append((d[posts], score[posts]))
 
@@ -426,8 +446,6 @@ class Journey:
                                                 + np.tile(np.arange(deg), tellers.size))
                              * m.n).astype(np.int64)
             else:
-                from cxsim.social import neighbours_of
-
                 who, listeners = neighbours_of(m.adjacency, tellers)
             if listeners.size == 0:
                 continue

@@ -51,6 +51,25 @@ class Metrics:
             np.broadcast_to(weights, dealers.shape)
         self.cur[name] += np.bincount(dealers, weights=w, minlength=self.d)
 
+    def add_many(self, dealers: np.ndarray, items: dict[str, np.ndarray | float]) -> None:
+        """Several counters over the same events in one pass (one ``bincount``).
+
+        Each value is a weight per event (a boolean mask counts the events it marks),
+        or a scalar applied to every event.
+        """
+        n = dealers.size
+        if n == 0:
+            return
+        k = len(items)
+        weights = np.empty((k, n))
+        for j, v in enumerate(items.values()):
+            weights[j] = v
+        index = dealers[None, :] + self.d * np.arange(k)[:, None]
+        totals = np.bincount(index.ravel(), weights=weights.ravel(),
+                             minlength=k * self.d).reshape(k, self.d)
+        for j, name in enumerate(items):
+            self.cur[name] += totals[j]
+
     def kpi(self, dealers: np.ndarray, touchpoint: int, experienced: np.ndarray) -> None:
         """Record experienced quality of a touchpoint, as its department measures it."""
         if dealers.size == 0:

@@ -169,7 +169,8 @@ class CxModel(mesa.Model):
         prospects = np.flatnonzero(~p.has_vehicle)
         wait = dr.exponential("first_entry", 0, prospects) * c.first_time_entry_years * 52
         self.calendar.book("enter", prospects, self._seasonal(start + wait))
-        self.calendar.book("service", own, start + self.weeks_to_service(own, 0, "initial"))
+        self.calendar.book("service", own, start + self.weeks_to_service(
+            dr.exponential("initial_service", 0, own)))
         rate = self.cfg.word_of_mouth.chatter_per_year
         if rate > 0:
             ids = np.arange(self.n)
@@ -214,21 +215,25 @@ class CxModel(mesa.Model):
         mapped = np.interp(frac, self._season_cdf, np.linspace(0.0, 1.0, 13))
         return np.maximum(np.floor(year0 + 52.0 * mapped).astype(np.int64), self.week + 1)
 
-    def replacement_week(self, ids: np.ndarray, week: int) -> np.ndarray:
-        """When new owners will be back in the market (lognormal ownership horizon)."""
+    def replacement_week(self, week: int, z: np.ndarray) -> np.ndarray:
+        """When new owners will be back in the market (lognormal ownership horizon).
+
+        ``z`` holds one standard normal per owner.
+        """
         c = self.cfg.customers
         sigma = math.sqrt(math.log(1.0 + c.ownership_cv ** 2))
         mu = math.log(c.ownership_months * 52.0 / 12.0) - sigma ** 2 / 2.0
-        horizon = np.exp(mu + sigma * self.draws.normal("horizon", week + self.warmup, ids))
-        return self._seasonal(week + horizon)
+        return self._seasonal(week + np.exp(mu + sigma * z))
 
-    def weeks_to_service(self, ids: np.ndarray, key: int, purpose: str) -> np.ndarray:
-        """Weeks until the next service need (Poisson process), at least one."""
+    def weeks_to_service(self, e: np.ndarray) -> np.ndarray:
+        """Weeks until the next service need (Poisson process), at least one.
+
+        ``e`` holds one Exp(1) draw per owner.
+        """
         rate = self.cfg.choice.service_need_per_year
         if rate <= 0:
-            return np.full(ids.size, NEVER, dtype=np.int64)
-        gap = self.draws.exponential(f"service_{purpose}", key, ids) * 52.0 / rate
-        return np.maximum(np.ceil(gap), 1).astype(np.int64)
+            return np.full(e.size, NEVER, dtype=np.int64)
+        return np.maximum(np.ceil(e * 52.0 / rate), 1).astype(np.int64)
 
     # -- the week ------------------------------------------------------------------------
     def _refresh_dealers(self) -> None:
