@@ -55,17 +55,31 @@ class Calendar:
         self.due[kind][np.asarray(ids, dtype=np.int64)] = NEVER
 
     def pop(self, kind: str, week: int) -> np.ndarray:
-        """The ids whose current booking of ``kind`` is ``week``, ascending."""
+        """The ids whose current booking of ``kind`` is ``week``, each once."""
         chunks = self._buckets[kind].pop(week, None)
         if not chunks:
             return np.empty(0, dtype=np.int64)
-        ids = np.unique(np.concatenate(chunks))
-        return ids[self.due[kind][ids] == week]
+        return self._current(kind, week, chunks)
+
+    def _current(self, kind: str, week: int, chunks: list[np.ndarray]) -> np.ndarray:
+        """Ids of the chunks still booked for ``week``, each once (no sorting needed).
+
+        A customer moved away and back can sit in two chunks; writing each
+        candidate's position into ``due`` and keeping the position that survived
+        keeps exactly one copy in O(k).
+        """
+        due = self.due[kind]
+        ids = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
+        ids = ids[due[ids] == week]
+        pos = -1 - np.arange(ids.size, dtype=np.int32)
+        due[ids] = pos
+        ids = ids[due[ids] == pos]
+        due[ids] = week
+        return ids
 
     def peek(self, kind: str, week: int) -> np.ndarray:
         """Like :meth:`pop` but leaves the bookings in place."""
         chunks = self._buckets[kind].get(week)
         if not chunks:
             return np.empty(0, dtype=np.int64)
-        ids = np.unique(np.concatenate(chunks))
-        return ids[self.due[kind][ids] == week]
+        return self._current(kind, week, chunks)

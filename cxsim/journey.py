@@ -18,7 +18,7 @@ from scipy.special import ndtri
 
 from cxsim import experience as xp
 from cxsim.calendar import NEVER
-from cxsim.choice import distances, logit_probabilities, loyalty_bonus, pick
+from cxsim.choice import logit_probabilities, loyalty_bonus, pick
 from cxsim.config import TOUCHPOINTS
 from cxsim.customers import INDEPENDENT, OWNER, SHOPPING
 from cxsim.queueing import sample_waits
@@ -97,8 +97,7 @@ class Journey:
         m = self.m
         u = c.attitude_weight * p.attitude[ids]
         u += c.rating_weight * p.affinity[ids, None] * m.rating[None, :]
-        u -= c.distance_weight * distances(p.x[ids], p.y[ids], m.locations)
-        u -= c.price_weight * p.price_weight[ids, None] * m.price_premium[None, :]
+        u += m.static_utility[ids]
         loyal = loyalty_bonus(ids.size, m.n_dealers, p.selling_dealer[ids],
                               p.service_provider[ids], self._bonded(ids), m.friction,
                               c.switching_cost, c.service_bond, self._effort_penalty(ids))

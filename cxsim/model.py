@@ -61,6 +61,13 @@ class CxModel(mesa.Model):
                                  strip_km=max(cfg.customers.market_size_km / 50.0, 1e-6))
         self.adjacency = small_world(order, cfg.customers.network_degree,
                                      cfg.customers.network_rewire, self.draws)
+        # What never changes in a customer's view of a dealer: distance and price.
+        ch = cfg.choice
+        p = self.population
+        self.static_utility = (
+            -ch.distance_weight * distances(p.x, p.y, self.locations)
+            - ch.price_weight * p.price_weight[:, None] * self.price_premium[None, :]
+        ).astype(np.float32)
         self.customers = [Customer(self, i) for i in range(self.n)]
         self.customer_set = self.agents_by_type[Customer]
         self.network = None
@@ -81,6 +88,8 @@ class CxModel(mesa.Model):
         self.review_weight = np.zeros(self.n_dealers)
         self.rating = np.full(self.n_dealers, w.rating_prior)
         self.friction = cfg.market.friction_start
+        self._unaware = [j for j in range(self.n_dealers)
+                         if not self.population.aware[:, j].all()]
         self.lane_arrivals = np.zeros(self.n_dealers)
         self._refresh_dealers()
         need = cfg.choice.service_need_per_year / 52.0
@@ -259,7 +268,11 @@ class CxModel(mesa.Model):
             self.review_weight + w.rating_prior_weight)
 
     def dealers_with_unaware(self) -> list[int]:
-        return [j for j in range(self.n_dealers) if not self.population.aware[:, j].all()]
+        """Dealers some customers have not heard of (none in an established market)."""
+        if not self._unaware:
+            return []
+        self._unaware = [j for j in self._unaware if not self.population.aware[:, j].all()]
+        return self._unaware
 
     def step(self) -> None:
         """One week."""
