@@ -38,7 +38,8 @@ class Calendar:
         self.due[kind][ids] = weeks
         buckets = self._buckets[kind]
         if np.all(weeks == weeks[0]):
-            buckets[int(weeks[0])].append(ids)
+            if weeks[0] < NEVER:
+                buckets[int(weeks[0])].append(ids)
             return
         order = np.argsort(weeks, kind="stable")
         w_sorted = weeks[order]

@@ -459,6 +459,10 @@ class RunConfig:
                 f"investment.copied_by={inv.copied_by}; allowed: -1 or a rival's index "
                 f"other than dealers.focal ({self.dealers.focal})"
             )
+        if self.weeks < 1:
+            raise ConfigError(
+                f"market.years={self.market.years} gives {self.weeks} recorded weeks; "
+                "allowed: market.years >= 1/52 (at least one week)")
         ms = self.choice.markov_switching
         if ms and (len(ms) != n_d or any(len(r) != n_d for r in ms)):
             raise ConfigError(

@@ -1,0 +1,131 @@
+"""The ``cxsim`` command, run for real in a subprocess on small markets."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+BIN = Path(sys.executable).parent
+CXSIM = str(BIN / "cxsim")
+SMALL = ["customers.n=2000", "market.years=1", "plots=false"]
+DEALER_KEYS = ("units_sold", "share", "service_retention", "nps", "csat", "ces", "revenue_k",
+               "profit_k", "perception_gap")
+PLOTS = ("sales_and_share.png", "nps_csat_ces.png", "satisfaction.png", "funnel.png")
+
+
+def cxsim(*args: str, cwd: Path, module: bool = False) -> subprocess.CompletedProcess:
+    """Run the command (or ``python -m cxsim``) in ``cwd``; never raises on failure."""
+    cmd = [sys.executable, "-m", "cxsim"] if module else [CXSIM]
+    return subprocess.run([*cmd, *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120)
+
+
+def _ok(proc: subprocess.CompletedProcess) -> None:
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_run_folder_holds_tables_summary_and_config(tmp_path):
+    run = tmp_path / "run"
+    _ok(cxsim(*SMALL, f"hydra.run.dir={run}", cwd=tmp_path))
+    for name in ("weekly_metrics.parquet", "customers.parquet", "summary.json", "config.json"):
+        assert (run / name).stat().st_size > 0, name
+    assert not (run / "plots").exists()  # plots=false draws nothing
+    assert not list(run.glob(".partial-*"))  # no staging folder left behind
+
+    weekly = pd.read_parquet(run / "weekly_metrics.parquet")
+    assert len(weekly) == 52 * 3
+    assert sorted(weekly["week"].unique().tolist()) == list(range(52))
+    assert weekly["units_sold"].sum() > 0
+    assert len(pd.read_parquet(run / "customers.parquet")) == 2000
+
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["seed"] == 0 and summary["customers"] == 2000 and summary["weeks"] == 52
+    dealers = summary["dealers"]
+    assert [d["dealer"] for d in dealers] == ["Dealer A", "Dealer B", "Dealer C"]
+    for d in dealers:
+        missing = [k for k in DEALER_KEYS if k not in d]
+        assert not missing, f"{d['dealer']} lacks {missing}"
+        assert d["units_sold"] > 0
+        assert -100 <= d["nps"] <= 100 and 1 <= d["csat"] <= 5 and 1 <= d["ces"] <= 7
+        assert 0 <= d["service_retention"] <= 1
+    assert sum(d["share"] for d in dealers) == pytest.approx(1.0, abs=1e-5)
+    assert sum(d["units_sold"] for d in dealers) == weekly["units_sold"].sum()
+
+    config = json.loads((run / "config.json").read_text())
+    assert config["customers"]["n"] == 2000 and config["seed"] == 0
+    assert config["market"]["years"] == 1 and config["plots"] is False
+
+
+def test_plots_are_drawn_when_asked(tmp_path):
+    run = tmp_path / "run"
+    _ok(cxsim("customers.n=2000", "market.years=1", "plots=true", f"hydra.run.dir={run}",
+              cwd=tmp_path))
+    for name in PLOTS:
+        png = run / "plots" / name
+        assert png.stat().st_size > 1000, name
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+    assert (run / "summary.json").exists()
+
+
+def test_python_dash_m_cxsim_runs(tmp_path):
+    run = tmp_path / "run"
+    _ok(cxsim(*SMALL, f"hydra.run.dir={run}", cwd=tmp_path, module=True))
+    assert json.loads((run / "summary.json").read_text())["customers"] == 2000
+
+
+def test_seed_override(tmp_path):
+    run = tmp_path / "run"
+    _ok(cxsim("seed=7", *SMALL, f"hydra.run.dir={run}", cwd=tmp_path))
+    assert json.loads((run / "summary.json").read_text())["seed"] == 7
+    assert json.loads((run / "config.json").read_text())["seed"] == 7
+
+
+@pytest.mark.parametrize(("override", "names"), [
+    ("foo=1", ("foo",)),  # unknown key
+    ("customers.n=abc", ("customers.n", "abc")),  # wrong type
+    ("word_of_mouth.talk_rate=1.5", ("word_of_mouth.talk_rate", "1.5")),  # not a probability
+    ("customers.n=-5", ("customers.n", "-5")),  # negative count
+    ("industry=plane", ("industry", "plane")),  # unknown preset
+    ("market.years=0.005", ("market.years",)),  # a horizon that rounds to zero weeks
+])
+def test_bad_input_is_one_plain_line_exit_2_and_no_folder(tmp_path, override, names):
+    run = tmp_path / "run"
+    proc = cxsim("market.years=1", "plots=false", override, f"hydra.run.dir={run}",
+                 cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    for name in names:
+        assert name in lines[0], lines[0]
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert not run.exists()
+
+
+def test_bad_value_inside_a_sweep_is_caught_before_any_job(tmp_path):
+    sweep = tmp_path / "sweep"
+    proc = cxsim("-m", "seed=1,2", "customers.n=1000,-5", "market.years=1", "plots=false",
+                 f"hydra.sweep.dir={sweep}", cwd=tmp_path)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "customers.n" in lines[0], proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert not sweep.exists()
+
+
+def test_multirun_sweep_makes_one_folder_per_job(tmp_path):
+    sweep = tmp_path / "sweep"
+    _ok(cxsim("-m", "seed=1,2", "customers.n=1000", "market.years=1", "plots=false",
+              f"hydra.sweep.dir={sweep}", cwd=tmp_path))
+    summaries = sorted(sweep.glob("*/summary.json"))
+    assert len(summaries) == 2
+    seeds = sorted(json.loads(p.read_text())["seed"] for p in summaries)
+    assert seeds == [1, 2]
+    for p in summaries:
+        assert json.loads(p.read_text())["customers"] == 1000
+        assert (p.parent / "weekly_metrics.parquet").exists()
