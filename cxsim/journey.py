@@ -82,6 +82,17 @@ class Journey:
         """Quality met at a touchpoint: the dealer's level plus its inconsistency."""
         return np.clip(self.m.eff_quality[dealers, tp] + self.m.eff_sd[dealers] * z, 0.0, 10.0)
 
+    def _rare(self, moments: np.ndarray, col: int, happened: np.ndarray, quality: float,
+              mean_expectation: np.ndarray) -> None:
+        """Fill a moment that only some episodes have (hand-off, delight, comeback...).
+
+        Judged against the customer's average expectation, since no touchpoint owns it.
+        """
+        rows = np.flatnonzero(happened)
+        if rows.size:
+            moments[rows, col] = xp.moment_satisfaction(
+                np.full(rows.size, quality), mean_expectation[rows], self.cfg.touchpoints)
+
     def _bonded(self, ids: np.ndarray) -> np.ndarray:
         recent = self.week - self.pop.last_service_week[ids] <= self.cfg.choice.service_bond_weeks
         return recent & (self.pop.service_provider[ids] >= 0)
@@ -223,12 +234,10 @@ class Journey:
         fail = m.handoff_fail[d]
         h1 = U[:, SALE_DRAWS["handoff_finance"]] < fail
         h2 = U[:, SALE_DRAWS["handoff_delivery"]] < fail
-        bad = xp.moment_satisfaction(np.full(ids.size, tc.handoff_quality), mean_exp, tc)
-        moments[:, P["handoff_finance"]] = np.where(h1, bad, np.nan)
-        moments[:, P["handoff_delivery"]] = np.where(h2, bad, np.nan)
         delight = U[:, SALE_DRAWS["delight"]] < tc.delight_rate * m.engagement[d]
-        good = xp.moment_satisfaction(np.full(ids.size, tc.delight_quality), mean_exp, tc)
-        moments[:, P["delight"]] = np.where(delight, good, np.nan)
+        self._rare(moments, P["handoff_finance"], h1, tc.handoff_quality, mean_exp)
+        self._rare(moments, P["handoff_delivery"], h2, tc.handoff_quality, mean_exp)
+        self._rare(moments, P["delight"], delight, tc.delight_quality, mean_exp)
         score = xp.remember(moments, tc)
         problems = h1.astype(float) + h2 + (x_fin < tc.problem_below) + \
             (x_del < tc.problem_below)
@@ -333,26 +342,25 @@ class Journey:
             waited, xp.moment_satisfaction(x_wait, exp[:, T["service"]], tc), np.nan)
         moments[:, S["service"]] = xp.moment_satisfaction(x_svc, exp[:, T["service"]], tc)
         delight = U[:, SERVICE_DRAWS["delight"]] < tc.delight_rate * m.engagement[d]
-        moments[:, S["delight"]] = np.where(delight, xp.moment_satisfaction(
-            np.full(ids.size, tc.delight_quality), mean_exp, tc), np.nan)
+        self._rare(moments, S["delight"], delight, tc.delight_quality, mean_exp)
         q_svc = m.eff_quality[d, T["service"]]
         fixed_logit = np.log(tc.fix_first_time / (1 - tc.fix_first_time)) \
             if tc.fix_first_time < 1 else 50.0
         fixed = U[:, SERVICE_DRAWS["fixed"]] < _logistic(
             fixed_logit + tc.fix_quality_slope * (q_svc - 7.5))
         comeback = ~fixed
-        moments[:, S["comeback"]] = np.where(comeback, xp.moment_satisfaction(
-            np.full(ids.size, tc.failure_quality), mean_exp, tc), np.nan)
+        self._rare(moments, S["comeback"], comeback, tc.failure_quality, mean_exp)
         recovered = comeback & (U[:, SERVICE_DRAWS["recovery"]]
                                 < tc.recovery_rate * m.engagement[d])
-        moments[:, S["recovery"]] = np.where(recovered, xp.moment_satisfaction(
-            np.full(ids.size, tc.recovery_quality), mean_exp, tc), np.nan)
+        self._rare(moments, S["recovery"], recovered, tc.recovery_quality, mean_exp)
         score = xp.remember(moments, tc)
         # A good recovery lifts satisfaction but not loyalty (de Matos et al. 2007):
         # the attitude that drives choice remembers the episode without it.
-        no_recovery = moments.copy()
-        no_recovery[:, S["recovery"]] = np.nan
-        loyalty_score = np.where(recovered, xp.remember(no_recovery, tc), score)
+        loyalty_score = score.copy()
+        if recovered.any():
+            no_recovery = moments[recovered]
+            no_recovery[:, S["recovery"]] = np.nan
+            loyalty_score[recovered] = xp.remember(no_recovery, tc)
         problems = comeback.astype(float) + ~parts_ok + (x_svc < tc.problem_below) + \
             (x_com < tc.problem_below)
         effort = xp.effort_score(problems, waits, tc)
