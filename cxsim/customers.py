@@ -14,6 +14,7 @@ import mesa
 import numpy as np
 from mesa.discrete_space.cell_agent import HasCell
 
+from cxsim.calendar import NEVER
 from cxsim.config import SEGMENTS, TOUCHPOINTS
 
 PROSPECT, OWNER, SHOPPING = 0, 1, 2
@@ -100,6 +101,17 @@ class Customer(HasCell, mesa.Agent):
         if not self._p.has_vehicle[self.row]:
             return None
         return (self.model.week - int(self._p.purchase_week[self.row])) / 52.0
+
+    @property
+    def replacement_week(self) -> int | None:
+        """Week at which the customer will be back in the market (None: not booked)."""
+        week = int(self.model.calendar.due["enter"][self.row])
+        return None if week == NEVER else week
+
+    @property
+    def service_provider(self) -> int:
+        """Dealer index of the last service, -2 for an independent shop, -1 for none."""
+        return int(self._p.service_provider[self.row])
 
     def step(self) -> None:
         """The stepped engine's weekly step: handle this customer's own due events."""
