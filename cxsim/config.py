@@ -468,6 +468,10 @@ class RunConfig:
             raise ConfigError(
                 f"choice.markov_switching must be {n_d} x {n_d} (one row per dealer)"
             )
+        if ms and self.customers.first_time_share > 0:
+            raise ConfigError(
+                "choice.markov_switching needs customers.first_time_share=0: a fixed "
+                "switching matrix has no row for a customer without a dealer")
 
     @property
     def weeks(self) -> int:

@@ -443,7 +443,8 @@ class Journey:
         for tellers, d, score, is_chatter in talk:
             if is_chatter:
                 listeners = d  # chatter carries listener ids in the dealer slot
-                p.aware[listeners] |= p.aware[tellers]
+                # a listener told twice in one week keeps what either teller knew
+                np.logical_or.at(p.aware, listeners, p.aware[tellers])
                 continue
             if self.cfg.customers.well_mixed:
                 deg = max(self.cfg.customers.network_degree, 1)

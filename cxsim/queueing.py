@@ -6,8 +6,11 @@ service times are exponential with mean ``service_hours``. The waiting time
 of an arriving customer in a stationary M/M/c queue is zero with probability
 1 - C(c, a) and otherwise exponential with rate c*mu - lambda (Erlang C;
 Kleinrock 1975, sec. 3.5). The engine samples each visit's wait from that
-law, using the lane's smoothed arrival rate, rather than simulating the queue
-minute by minute: exact for the stationary queue, and O(visits).
+law at the lane's smoothed arrival rate (an exponentially weighted average of
+weekly arrivals) rather than simulating the queue minute by minute: O(visits),
+and exact for a stationary queue at a known rate. Because the wait is convex
+in the rate, the noise left in the smoothed rate adds a small upward bias
+(about 4 % of the mean wait at 19 bays and load 0.82, more for small lanes).
 """
 
 from __future__ import annotations
