@@ -440,6 +440,16 @@ class Journey:
         """Apply the week's talk: listeners' attitudes move, they learn of dealers."""
         m, p, w, mt = self.m, self.pop, self.cfg.word_of_mouth, self.metrics
         talk, self._talk = self._talk, []
+        # All of a week's episode talk is heard at once (one batch), so the result does
+        # not depend on how the week's episodes were batched (fast vs stepped engine).
+        episodes = [t for t in talk if not t[3]]
+        if len(episodes) > 1:
+            tellers = np.concatenate([t[0] for t in episodes])
+            order = np.argsort(tellers, kind="stable")  # same float sums in any order
+            talk = [t for t in talk if t[3]] + [(
+                tellers[order],
+                np.concatenate([t[1] for t in episodes])[order],
+                np.concatenate([t[2] for t in episodes])[order], False)]
         for tellers, d, score, is_chatter in talk:
             if is_chatter:
                 listeners = d  # chatter carries listener ids in the dealer slot
