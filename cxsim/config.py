@@ -99,8 +99,8 @@ class DealerSpec:
     # utilisation (MODEL.md workable range 0.7-0.8)
     price_premium: float = 0.0  # fraction above market price; assumption
     gross_per_vehicle: float = 3.0  # k$ gross profit per new vehicle; assumption (NADA order)
-    gross_per_service_visit: float = 0.35  # k$ per visit; set so fixed ops give ~47-49 %
-    # of dealer gross (NADA)
+    gross_per_service_visit: float = 0.35  # k$ per visit; set so fixed ops give about half
+    # of dealer gross (NADA: 47-49 %; the default market gives ~51 %)
     initial_awareness: float = 1.0  # share of customers who know the dealer at start
 
 
@@ -275,8 +275,8 @@ class TouchpointsConfig:
     survey_noise_sd: float = 1.0  # spread of answers around the remembered score
     survey_generosity: float = 1.5  # points customers add when answering; sets the
     # customer side of the perception gap; assumption
-    superior_score: float = 9.0  # a customer calls the experience superior at this
-    # remembered score or above (top box); assumption
+    superior_score: float = 9.0  # a customer calls the experience superior when the
+    # remembered score plus survey_generosity reaches this (top box); assumption
 
     def __post_init__(self) -> None:
         _check_fields(
@@ -300,8 +300,8 @@ class ChoiceConfig:
     """Where customers shop, buy and service (multinomial logit weights)."""
 
     attitude_weight: float = 0.3  # utility per attitude point (0.15-0.4, MODEL.md)
-    rating_weight: float = 0.6  # per online-rating point x digital affinity (0.1-0.3
-    # per point of affinity-weighted rating in the prototype; ours is on a 0-10 scale)
+    rating_weight: float = 0.6  # per online-rating point (0-10 scale) x digital affinity;
+    # assumption, above the prototype's 0.1-0.3 because affinity averages ~0.5
     distance_weight: float = 0.045  # per km (0.03-0.06, MODEL.md)
     price_weight: float = 10.0  # per unit of price premium (10 % dearer = -1); assumption
     marketing_weight: float = 0.3  # per point of marketing quality above 7.5; assumption
@@ -312,16 +312,16 @@ class ChoiceConfig:
     service_bond_weeks: int = 52
     visit_satisfaction_slope: float = 0.3  # logit of buying per point of visit
     # satisfaction (0.15-0.4, MODEL.md)
-    buy_intercept: float = -0.4  # logit of buying at an average visit: 50 % gives
-    # ~2 dealers visited (Cox 2020: 2.0)
+    buy_intercept: float = -0.4  # logit of buying at an average smooth visit (~47 %),
+    # giving ~1.8 dealers visited per purchase (Cox 2020: 2.0)
     buy_effort_slope: float = 0.3  # logit lost per CES point above 3; assumption
     buy_digital_boost: float = 0.8  # logit gained x affinity x (1 - friction): online
     # research makes each visit more decisive; assumption
     max_visits: int = 4  # after this many visits the customer buys at one of the
     # visited dealers (logit over visit satisfaction): the soft end of search
     independent_utility: float = 3.0  # utility of an independent shop for service
-    independent_age_weight: float = 0.3  # extra per vehicle year (older cars leave
-    # the dealer; Cox: 54 % of <=2-year-old vehicles serviced at the seller)
+    independent_age_weight: float = 0.3  # extra per vehicle year: older cars leave the
+    # dealer (Cox: 54 % of <=2-year-old vehicles serviced at the seller; default ~47 %)
     service_need_per_year: float = 2.3  # service needs a year (Cox 2021)
     markov_switching: list[list[float]] = field(default_factory=list)  # degenerate
     # configuration only: fixed D x D repurchase probabilities replace the journey

@@ -85,10 +85,10 @@ def plot_run(run_dir: Path, plot_dir: Path) -> list[Path]:
     width = 0.8 / len(dealers)
     xs = np.arange(len(stages) + 1)
     for i, d in enumerate(dealers):
-        vals = [summary["in_market"]] + [funnel[k][i] for k, _ in stages]
+        vals = [summary["entered_market"]] + [funnel[k][i] for k, _ in stages]
         ax.bar(xs + i * width, vals, width, label=d)
     ax.set_xticks(xs + width * (len(dealers) - 1) / 2,
-                  ["in market\n(all dealers)"] + [label for _, label in stages])
+                  ["entered market\n(all dealers)"] + [label for _, label in stages])
     ax.set(title="Journey funnel over the horizon", ylabel="customers")
     ax.legend()
     written.append(_save(fig, plot_dir / "funnel.png"))

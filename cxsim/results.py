@@ -75,7 +75,7 @@ def summary_dict(model: CxModel, weekly: pd.DataFrame) -> dict:
         "industry": cfg.market.industry,
         "investment": cfg.investment.name,
         "focal_dealer": cfg.dealers.dealers[cfg.dealers.focal].name,
-        "in_market": int(weekly.groupby("week")["entered"].first().sum()),
+        "entered_market": int(weekly.groupby("week")["entered"].first().sum()),
         "dealers": rows,
         "funnel": {"dealer": [d.name for d in model.dealer_list], **funnel},
     }
