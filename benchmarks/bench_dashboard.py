@@ -1,0 +1,141 @@
+"""Weekly steps per second of the trainer dashboard with 2,000 customers.
+
+    .venv/bin/python benchmarks/bench_dashboard.py              # the page, no browser
+    .venv/bin/python benchmarks/bench_dashboard.py 500 20000    # other market sizes
+    .venv/bin/python benchmarks/bench_dashboard.py --browser    # also in headless Chromium
+
+Without a browser the page is rendered with ``solara.render`` and Mesa's Step
+button is clicked: each week is both markets' step, every card redrawn and the
+page's widgets updated: everything the server does for a week except sending
+it. The figure is the most the server can show; playing adds Mesa's pause
+between weeks (the Play Interval, 51 ms by default). ``--browser`` serves the
+page, presses play in headless Chromium (/usr/bin/chromium) and counts the weeks
+the browser shows in 10 seconds: the rate a trainer sees.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CXSIM_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def bench_page(customers: int, weeks: int = 100) -> dict:
+    """Server-side weekly cost of the page: model, views, and the whole render."""
+    os.environ["CXSIM_DASHBOARD_CUSTOMERS"] = str(customers)
+    import ipyvuetify as v
+    import solara
+
+    from cxsim.dashboard import views
+    from cxsim.dashboard.app import Page
+    from cxsim.dashboard.market import PairedMarket
+
+    t0 = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()):  # outside IPython, Solara prints the app bar
+        _, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+    first = time.perf_counter() - t0
+    step = rc.find(v.Btn, children=["Step"]).widget
+    for _ in range(5):  # warm caches
+        step.click()
+    t0 = time.perf_counter()
+    for _ in range(weeks):
+        step.click()
+    page = (time.perf_counter() - t0) / weeks
+    rc.close()
+
+    m = PairedMarket(customers=customers)
+    t0 = time.perf_counter()
+    for _ in range(weeks):
+        m.step()
+    model = (time.perf_counter() - t0) / weeks
+    t0 = time.perf_counter()
+    for _ in range(weeks):
+        views.render_all(m)
+        m._dashboard_frame = None  # recompute the series each time, as a new week would
+    drawing = (time.perf_counter() - t0) / weeks
+    return {"customers": customers, "first_s": first, "page_ms": 1e3 * page,
+            "model_ms": 1e3 * model, "views_ms": 1e3 * drawing}
+
+
+def bench_browser(customers: int, seconds: float = 10.0) -> float:
+    """Weeks per second shown by headless Chromium while playing."""
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "cxsim.dashboard", "--port", str(port),
+                             "--customers", str(customers)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=2).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the dashboard did not start") from None
+                time.sleep(0.2)
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = b.new_page(viewport={"width": 1400, "height": 2300})
+            page.goto(url, wait_until="domcontentloaded")
+            page.wait_for_selector("svg.cx-share", timeout=60_000)
+
+            def week() -> int:
+                return int(page.locator("svg.cx-share").get_attribute("data-week"))
+
+            page.get_by_role("button", name="▶").click()
+            page.wait_for_function(
+                "() => Number(document.querySelector('svg.cx-share').dataset.week) >= 2")
+            w0, t0 = week(), time.monotonic()
+            time.sleep(seconds)
+            w1, t1 = week(), time.monotonic()
+            page.get_by_role("button", name="❚❚").click()
+            b.close()
+        return (w1 - w0) / (t1 - t0)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("sizes", nargs="*", type=int, default=[2_000])
+    ap.add_argument("--weeks", type=int, default=100, help="weeks timed per size")
+    ap.add_argument("--browser", action="store_true", help="also measure in headless Chromium")
+    args = ap.parse_args()
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}")
+    print(f"{'customers':>10} {'page ms/week':>13} {'model ms':>9} {'views ms':>9} "
+          f"{'weeks/s (page)':>15} {'weeks/s playing*':>17} {'first render s':>15}")
+    for n in args.sizes:
+        r = bench_page(n, args.weeks)
+        playing = 1e3 / (r["page_ms"] + 51)
+        print(f"{n:>10,} {r['page_ms']:>13.1f} {r['model_ms']:>9.1f} {r['views_ms']:>9.1f} "
+              f"{1e3 / r['page_ms']:>15.1f} {playing:>17.1f} {r['first_s']:>15.2f}")
+    print("* with Mesa's pause between weeks while playing (51 ms, the dashboard's default)")
+    if args.browser:
+        for n in args.sizes:
+            print(f"in headless Chromium, {n:,} customers: "
+                  f"{bench_browser(n):.1f} weeks per second while playing")
+
+
+if __name__ == "__main__":
+    main()
