@@ -75,11 +75,15 @@ def preflight(argv: list[str]) -> str | None:
 @hydra.main(version_base=None, config_path=str(CONF_DIR), config_name="config")
 def _app(cfg: DictConfig) -> None:
     from cxsim.results import run
+    from cxsim.sweep import already_done
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
     out = Path(HydraConfig.get().runtime.output_dir)
     try:
         run_cfg = to_run_config(cfg)
+        if already_done(out, run_cfg):  # a resumed sweep: this job finished before
+            print(f"cxsim: skipped, already done -> {out}")
+            return
         started = time.perf_counter()
         run(run_cfg, out)
     except BaseException:

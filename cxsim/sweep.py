@@ -1,0 +1,469 @@
+"""Sweeps: every job's files gathered into one table, summary plots, resumable jobs.
+
+A Hydra multirun (``cxsim -m ...``) writes one run folder per job under
+``hydra.sweep.dir`` (``results/sweeps/<date>/<job number>`` by default).
+When the multirun ends, :class:`SweepCallback` (configured in
+``conf/hydra/callbacks/sweep.yaml``) calls :func:`aggregate`, which reads
+the folders back from disk and writes
+
+* ``<sweep>/sweep_summary.parquet``: one row per job and dealer: the job's
+  overrides (one column per key), seed, budget and every KPI of the run's
+  ``summary.json``;
+* ``<sweep>/sweep_lift.parquet`` and ``<sweep>/plots/*.png``: the focal
+  dealer's lift against each numeric swept parameter (and against the yearly
+  budget when it varies), paired on seeds (common random numbers), with a
+  95 % Student-t band over seeds.
+
+The same runs from any launcher give the same table: rows are ordered by job
+and dealer, and nothing in them depends on where or when a job ran.
+
+Resuming: a job whose folder already holds complete results for the same
+configuration is skipped (:func:`already_done`, called by the ``cxsim`` job),
+so a sweep that was killed is completed by running the same command again
+with the same fixed ``hydra.sweep.dir``.
+
+Launchers (``conf/hydra/launcher``, chosen with ``hydra/launcher=NAME``):
+``basic`` (Hydra's default, jobs one after another in one process),
+``joblib`` or ``cores`` (local worker processes), ``ray_local`` (a private Ray
+instance bound to loopback), ``ray_cluster`` (an existing Ray cluster,
+``RAY_ADDRESS``) and ``slurm`` (submitit job arrays)::
+
+    cxsim -m seed=1,2,3,4 investment=cx_program investment.spend.service=0,150,300 \
+        hydra/launcher=joblib hydra.launcher.n_jobs=2 hydra.sweep.dir=results/sweeps/service
+
+Run by hand (e.g. on a sweep that was stopped, or from several machines)::
+
+    python -m cxsim.sweep results/sweeps/2026-01-01_12-00-00
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf
+
+from cxsim.config import RunConfig
+
+log = logging.getLogger(__name__)
+
+SWEEP_SUMMARY = "sweep_summary.parquet"
+SWEEP_LIFT = "sweep_lift.parquet"
+RESULT_FILES = ("weekly_metrics.parquet", "customers.parquet", "summary.json", "config.json")
+"""Files every finished job folder holds (``plots/`` too when ``plots=true``)."""
+
+IDENTITY = ("seed", "customers", "weeks", "industry", "investment", "focal_dealer")
+"""Run identity copied from each ``summary.json``."""
+
+LIFT_KPIS = ("profit_k", "units_sold", "service_retention", "nps")
+"""The focal dealer's outcomes drawn against each swept parameter."""
+
+BAND_COLUMNS = ["x", "value", "group", "kpi", "level", "lift", "ci_low", "ci_high", "seeds"]
+
+
+# -- launchers -------------------------------------------------------------------------------
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def ray_environment(launcher: DictConfig | None) -> dict[str, str]:
+    """Environment a Ray launcher needs before Ray starts; empty for other launchers.
+
+    A launcher whose ``ray.init._node_ip_address`` is a loopback address gets
+    ``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0`` so that every Ray server binds to
+    loopback; any Ray launcher gets usage statistics turned off (unless the
+    environment already says otherwise).
+    """
+    target = str((launcher or {}).get("_target_", ""))
+    if "hydra_ray_launcher" not in target:
+        return {}
+    env = {"RAY_USAGE_STATS_ENABLED": os.environ.get("RAY_USAGE_STATS_ENABLED", "0")}
+    init = OmegaConf.select(launcher, "ray.init") or {}
+    if str(init.get("_node_ip_address", "")) in LOOPBACK:
+        env["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+    return env
+
+
+# -- resuming --------------------------------------------------------------------------------
+def config_json(cfg: RunConfig) -> str:
+    """The text ``write_run`` stores as ``config.json`` for this config."""
+    return json.dumps(asdict(cfg), indent=2)
+
+
+def is_complete(job_dir: str | os.PathLike) -> bool:
+    """True if the folder holds every result file of a finished run."""
+    job = Path(job_dir)
+    if not all((job / f).is_file() for f in RESULT_FILES):
+        return False
+    try:
+        cfg = json.loads((job / "config.json").read_text())
+        json.loads((job / "summary.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return not cfg.get("plots") or (job / "plots").is_dir()
+
+
+def already_done(job_dir: str | os.PathLike, cfg: RunConfig) -> bool:
+    """True if ``job_dir`` holds complete results of exactly this config.
+
+    Leftover staging folders of a run that was killed (``.partial-*``) are
+    removed either way, so a rerun starts clean.
+    """
+    job = Path(job_dir)
+    for stale in job.glob(".partial-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    if not is_complete(job):
+        return False
+    try:
+        return json.loads((job / "config.json").read_text()) == json.loads(config_json(cfg))
+    except (OSError, ValueError):
+        return False
+
+
+# -- reading a sweep -------------------------------------------------------------------------
+def _natural(name: str) -> tuple:
+    parts = Path(name).parts
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
+
+
+def job_dirs(sweep_dir: str | os.PathLike) -> list[Path]:
+    """Job folders under ``sweep_dir`` (any depth) that hold a ``summary.json``, in job order."""
+    root = Path(sweep_dir)
+    found = []
+    for summary in root.rglob("summary.json"):
+        rel = summary.parent.relative_to(root)
+        if any(p.startswith(".") for p in rel.parts):
+            continue  # staging folders, .hydra, .submitit
+        found.append(summary.parent)
+    return sorted(found, key=lambda p: _natural(str(p.relative_to(root))))
+
+
+def incomplete_dirs(sweep_dir: str | os.PathLike) -> list[Path]:
+    """Job folders Hydra started (they have ``.hydra/``) whose results are not complete."""
+    root = Path(sweep_dir)
+    out = [p.parent for p in root.rglob(".hydra") if p.is_dir() and p.parent != root]
+    return sorted((p for p in out if not is_complete(p)),
+                  key=lambda p: _natural(str(p.relative_to(root))))
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    return value if isinstance(value, (bool, int, float, str)) or value is None else text
+
+
+def job_overrides(job_dir: Path) -> list[str]:
+    """The job's own overrides as Hydra recorded them (``.hydra/overrides.yaml``)."""
+    path = job_dir / ".hydra" / "overrides.yaml"
+    if not path.is_file():
+        return []
+    return [str(o) for o in (yaml.safe_load(path.read_text()) or [])]
+
+
+def _override_items(overrides: Sequence[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for o in overrides:
+        if "=" not in o:
+            continue
+        key, value = o.split("=", 1)
+        out[key.lstrip("+~")] = _parse_value(value)
+    return out
+
+
+def _budget(config: dict) -> float:
+    inv = config.get("investment", {})
+    spend = inv.get("spend", {}) or {}
+    return float(sum(spend.values()) + inv.get("engagement_spend", 0.0)
+                 + inv.get("consistency_spend", 0.0))
+
+
+def read_job(job_dir: Path, name: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """One row per dealer of one finished job, and the names of its override columns.
+
+    An override whose key is also a result field (``seed``, ``investment``)
+    is left to the result's own value.
+    """
+    summary = json.loads((job_dir / "summary.json").read_text())
+    config = json.loads((job_dir / "config.json").read_text())
+    overrides = job_overrides(job_dir)
+    base = {"job": name, "overrides": " ".join(overrides)}
+    params = _override_items(overrides)
+    ident = {k: summary.get(k) for k in IDENTITY}
+    ident["budget_k"] = _budget(config)
+    fields = set(ident) | set(summary["dealers"][0]) | {"job", "overrides", "focal"}
+    params = {k: v for k, v in params.items() if k not in fields}
+    rows = []
+    for d in summary["dealers"]:
+        row = {**base, **params, **ident, "focal": d["dealer"] == summary.get("focal_dealer")}
+        row.update(d)
+        rows.append(row)
+    return rows, list(params)
+
+
+def _tidy_column(values: pd.Series) -> pd.Series:
+    present = [v for v in values if v is not None and not (isinstance(v, float)
+                                                            and math.isnan(v))]
+    if not present:
+        return values.astype(object)
+    if all(isinstance(v, bool) for v in present):
+        return values.astype("boolean")
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        return values.astype("Int64") if len(present) < len(values) else values.astype("int64")
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        return values.astype(float)
+    return values.map(lambda v: None if v is None else str(v)).astype(object)
+
+
+def sweep_table(sweep_dir: str | os.PathLike) -> pd.DataFrame:
+    """One row per finished job and dealer, read from the job folders (nothing written)."""
+    root = Path(sweep_dir)
+    from tqdm import tqdm
+
+    rows: list[dict[str, Any]] = []
+    params: dict[str, None] = {}
+    for job in tqdm(job_dirs(root), desc="aggregating", unit="job", leave=False,
+                    disable=None):  # shown on a terminal only
+        if not is_complete(job):
+            continue
+        job_rows, keys = read_job(job, str(job.relative_to(root)))
+        params.update(dict.fromkeys(keys))
+        rows.extend(job_rows)
+    head = ["job", "overrides"]
+    tail = [*IDENTITY, "budget_k", "dealer", "focal"]
+    if not rows:
+        return pd.DataFrame(columns=head + tail)
+    table = pd.DataFrame(rows)
+    # job, overrides, the override keys, identity, dealer, focal, then the KPIs
+    taken = set(head) | set(tail) | set(params)
+    table = table[head + list(params) + tail + [c for c in table.columns if c not in taken]]
+    for c in table.columns:
+        if table[c].dtype == object:
+            table[c] = _tidy_column(table[c])
+    return table.reset_index(drop=True)
+
+
+def swept_keys(table: pd.DataFrame) -> list[str]:
+    """Override columns with more than one value across the jobs (seed excluded)."""
+    fixed = {"job", "overrides", "dealer", "focal", "budget_k", *IDENTITY}
+    first_kpi = table.columns.get_loc("focal") if "focal" in table else len(table.columns)
+    keys = [c for c in table.columns[:first_kpi] if c not in fixed]
+    return [k for k in keys if table[k].nunique(dropna=True) > 1]
+
+
+# -- lift against a parameter ------------------------------------------------------------------
+def _t_band(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    from scipy import stats
+
+    values = np.asarray(values, dtype=float)
+    mean = float(values.mean())
+    if values.size < 2:
+        return mean, float("nan"), float("nan")
+    half = stats.t.ppf(0.5 + level / 2, values.size - 1) * values.std(ddof=1) / math.sqrt(
+        values.size)
+    return mean, mean - half, mean + half
+
+
+def lift_bands(table: pd.DataFrame, x: str, kpis: Sequence[str] = LIFT_KPIS,
+               level: float = 0.95) -> pd.DataFrame:
+    """The focal dealer's lift against ``x``, paired on seeds.
+
+    For every seed (and every combination of the other swept parameters) the
+    lift at value ``v`` is the KPI at ``v`` minus the KPI at the smallest
+    value of ``x`` on the same seed. Per value: mean level, mean lift and its
+    Student-t interval over seeds.
+    """
+    focal = table[table["focal"]]
+    others = [k for k in swept_keys(table) if k != x]
+    if x == "budget_k":  # the budget follows from the spend keys: group by the rest
+        others = [k for k in others if not k.startswith("investment")]
+    rows = []
+    group_iter = focal.groupby(others, dropna=False, sort=True) if others else [((), focal)]
+    for gkey, g in group_iter:
+        gkey = gkey if isinstance(gkey, tuple) else (gkey,)
+        label = ", ".join(f"{k}={v}" for k, v in zip(others, gkey, strict=True))
+        g = g.dropna(subset=[x])
+        if g.empty:
+            continue
+        x0 = g[x].min()
+        ref = g[g[x] == x0].drop_duplicates("seed").set_index("seed")
+        for v, gv in g.groupby(x, sort=True):
+            gv = gv.drop_duplicates("seed").set_index("seed")
+            common = gv.index.intersection(ref.index)
+            for k in kpis:
+                if k not in gv:
+                    continue
+                level_mean = float(gv[k].mean())
+                diff = (gv.loc[common, k] - ref.loc[common, k]).to_numpy(dtype=float)
+                mean, lo, hi = _t_band(diff, level) if diff.size else (float("nan"),) * 3
+                rows.append({"x": x, "value": float(v), "group": label, "kpi": k,
+                             "level": level_mean, "lift": mean, "ci_low": lo, "ci_high": hi,
+                             "seeds": int(diff.size)})
+    return pd.DataFrame(rows, columns=BAND_COLUMNS)
+
+
+def lift_axes(table: pd.DataFrame) -> list[str]:
+    """Numeric swept parameters to draw lift against, plus ``budget_k`` when it varies."""
+    xs = [k for k in swept_keys(table) if pd.api.types.is_numeric_dtype(table[k])
+          and not pd.api.types.is_bool_dtype(table[k])]
+    if "budget_k" in table and table["budget_k"].nunique() > 1:
+        xs.append("budget_k")
+    return xs
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
+
+
+def plot_sweep(table: pd.DataFrame, bands: pd.DataFrame, plot_dir: Path) -> list[Path]:
+    """Lift against each swept parameter (with bands) and KPIs by dealer over jobs."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plot_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for x, bx in bands.groupby("x", sort=False):
+        kpis = list(dict.fromkeys(bx["kpi"]))
+        fig, axes = plt.subplots(1, len(kpis), figsize=(4.2 * len(kpis), 3.8), squeeze=False)
+        for ax, k in zip(axes[0], kpis, strict=True):
+            bk = bx[bx["kpi"] == k]
+            for label, g in bk.groupby("group", sort=False):
+                g = g.sort_values("value")
+                line, = ax.plot(g["value"], g["lift"], marker="o", label=label or None)
+                if g["ci_low"].notna().any():
+                    ax.fill_between(g["value"], g["ci_low"], g["ci_high"], alpha=0.2,
+                                    color=line.get_color())
+            ax.axhline(0, color="grey", lw=0.8)
+            ax.set(title=f"lift in {k}", xlabel=x)
+        axes[0][0].set_ylabel("focal dealer, vs the lowest value (same seeds)")
+        if bx["group"].nunique() > 1 or (bx["group"] != "").any():
+            axes[0][-1].legend(fontsize=7)
+        n = int(bx["seeds"].max()) if len(bx) else 0
+        fig.suptitle(f"Focal dealer's lift against {x}: mean over {n} paired seeds, "
+                     "95 % band")
+        fig.tight_layout()
+        path = plot_dir / f"lift_vs_{_safe(x)}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+
+    kpis = [k for k in LIFT_KPIS if k in table]
+    if kpis and len(table):
+        fig, axes = plt.subplots(1, len(kpis), figsize=(4.2 * len(kpis), 3.8), squeeze=False)
+        for ax, k in zip(axes[0], kpis, strict=True):
+            dealers = list(dict.fromkeys(table["dealer"]))
+            data = [table.loc[table["dealer"] == d, k].dropna().to_numpy() for d in dealers]
+            ax.boxplot(data, tick_labels=dealers)
+            ax.set(title=k)
+            ax.tick_params(axis="x", labelrotation=20)
+        fig.suptitle(f"KPIs over the {table['job'].nunique()} jobs of the sweep")
+        fig.tight_layout()
+        path = plot_dir / "kpis_by_dealer.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+    return written
+
+
+# -- writing ----------------------------------------------------------------------------------
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` next to ``path`` and move it into place (never half written)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def aggregate(sweep_dir: str | os.PathLike, *, plots: bool = True) -> pd.DataFrame:
+    """Gather a sweep's finished jobs into ``sweep_summary.parquet`` (+ lift table, plots).
+
+    Returns the table: one row per job and dealer. Jobs that did not finish
+    are left out and named in the log; run the sweep again to complete them.
+    """
+    root = Path(sweep_dir)
+    if not root.is_dir():
+        raise FileNotFoundError(f"no sweep folder {root}")
+    table = sweep_table(root)
+    _write_parquet(table, root / SWEEP_SUMMARY)
+    xs = lift_axes(table) if len(table) else []
+    if xs:
+        bands = pd.concat([lift_bands(table, x) for x in xs], ignore_index=True)
+        _write_parquet(bands, root / SWEEP_LIFT)
+    else:
+        bands = pd.DataFrame(columns=BAND_COLUMNS)
+    if plots and len(table):
+        plot_sweep(table, bands, root / "plots")
+    missing = incomplete_dirs(root)
+    if missing:
+        log.warning("%d job(s) did not finish: %s (run the sweep again to complete them)",
+                    len(missing), ", ".join(str(p.relative_to(root)) for p in missing))
+    return table
+
+
+class SweepCallback(Callback):
+    """Hydra callback: Ray's environment when a multirun starts, aggregation when it ends."""
+
+    def __init__(self, plots: bool = True) -> None:
+        self.plots = plots
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        env = ray_environment(OmegaConf.select(config, "hydra.launcher"))
+        if env and "ray" in sys.modules:  # pragma: no cover - Ray read it already
+            log.warning("Ray was imported before the sweep started; set %s in the "
+                        "environment instead", " ".join(f"{k}={v}" for k, v in env.items()))
+        os.environ.update(env)
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        if not sweep_dir.is_dir():
+            return
+        table = aggregate(sweep_dir, plots=self.plots)
+        jobs = table["job"].nunique() if len(table) else 0
+        print(f"cxsim: aggregated {jobs} jobs -> {sweep_dir / SWEEP_SUMMARY}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m cxsim.sweep SWEEP_DIR``: (re)aggregate a sweep folder."""
+    parser = argparse.ArgumentParser(
+        prog="cxsim-aggregate",
+        description="Gather a sweep's job folders into sweep_summary.parquet and plots.")
+    parser.add_argument("sweep_dir", help="the multirun's hydra.sweep.dir")
+    parser.add_argument("--no-plots", action="store_true", help="write the tables only")
+    args = parser.parse_args(argv)
+    try:
+        table = aggregate(args.sweep_dir, plots=not args.no_plots)
+    except FileNotFoundError as exc:
+        print(f"cxsim-aggregate: error: {exc}", file=sys.stderr)
+        return 2
+    root = Path(args.sweep_dir)
+    jobs = table["job"].nunique() if len(table) else 0
+    print(f"cxsim-aggregate: {jobs} jobs, {len(table)} rows -> {root / SWEEP_SUMMARY}")
+    missing = incomplete_dirs(root)
+    if missing:
+        print(f"cxsim-aggregate: {len(missing)} job(s) not finished: "
+              + ", ".join(str(p.relative_to(root)) for p in missing))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
