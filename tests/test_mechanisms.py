@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxsim import build_model, collect, simulate
+from cxsim import build_model, collect, load_config, simulate
 from cxsim import experience as xp
 from cxsim.calendar import NEVER, Calendar
 from cxsim.choice import logit_probabilities, pick
@@ -476,8 +476,9 @@ def test_cx_programme_raises_focal_sales_against_same_seed_baseline():
     assert lift > 3 * math.sqrt(base.loc[focal, "units_sold"])
     rivals = base.index[1:]
     assert prog.loc[rivals, "units_sold"].sum() < base.loc[rivals, "units_sold"].sum()
-    # The programme's cost is booked: 1,050 k$ a year for two years.
-    assert prog.loc[focal, "investment_k"] == pytest.approx(2 * 1050.0)
+    # The programme's cost is booked: its yearly total for two years.
+    total = load_config(["investment=cx_program"]).investment.total_per_year
+    assert prog.loc[focal, "investment_k"] == pytest.approx(2 * total)
     assert base["investment_k"].sum() == 0
 
 
