@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxsim.compare import replication_seed, t_interval
+from cxsim.compare import arm_config, replication_seed, t_interval, with_seed
 from cxsim.config import SERVICE_TOUCHPOINTS, TOUCHPOINTS, RunConfig
 
 PEOPLE_LINES = ("engagement", "consistency")
@@ -63,27 +63,12 @@ CONFIRM_STRIDE = 7_919
 # -- configs and runs (shared with cxsim.sensitivity) -------------------------------------------
 def base_config(overrides: Sequence[str] = ()) -> RunConfig:
     """The validated config for these overrides; any running Hydra app keeps its state."""
-    from hydra.core.global_hydra import GlobalHydra
-
-    from cxsim.compose import load_config
-
-    gh = GlobalHydra.instance()
-    saved = gh.hydra if gh.is_initialized() else None
-    try:
-        return load_config(list(overrides))
-    finally:
-        gh.clear()
-        if saved is not None:
-            gh.initialize(saved)
+    return arm_config(overrides)
 
 
 def seeded(cfg: RunConfig, seed: int) -> RunConfig:
     """A quiet copy of ``cfg`` (no progress bar, no plots) with this seed."""
-    out = copy.deepcopy(cfg)
-    out.seed = int(seed)
-    out.progress = False
-    out.plots = False
-    return out
+    return with_seed(cfg, seed)
 
 
 def focal_kpis(cfg: RunConfig) -> dict[str, float]:

@@ -51,12 +51,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import yaml
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from cxsim.compare import t_interval
 from cxsim.config import RunConfig
 
 log = logging.getLogger(__name__)
@@ -266,18 +266,6 @@ def swept_keys(table: pd.DataFrame) -> list[str]:
 
 
 # -- lift against a parameter ------------------------------------------------------------------
-def _t_band(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    from scipy import stats
-
-    values = np.asarray(values, dtype=float)
-    mean = float(values.mean())
-    if values.size < 2:
-        return mean, float("nan"), float("nan")
-    half = stats.t.ppf(0.5 + level / 2, values.size - 1) * values.std(ddof=1) / math.sqrt(
-        values.size)
-    return mean, mean - half, mean + half
-
-
 def lift_bands(table: pd.DataFrame, x: str, kpis: Sequence[str] = LIFT_KPIS,
                level: float = 0.95) -> pd.DataFrame:
     """The focal dealer's lift against ``x``, paired on seeds.
@@ -309,7 +297,7 @@ def lift_bands(table: pd.DataFrame, x: str, kpis: Sequence[str] = LIFT_KPIS,
                     continue
                 level_mean = float(gv[k].mean())
                 diff = (gv.loc[common, k] - ref.loc[common, k]).to_numpy(dtype=float)
-                mean, lo, hi = _t_band(diff, level) if diff.size else (float("nan"),) * 3
+                mean, lo, hi = t_interval(diff, level) if diff.size else (float("nan"),) * 3
                 rows.append({"x": x, "value": float(v), "group": label, "kpi": k,
                              "level": level_mean, "lift": mean, "ci_low": lo, "ci_high": hi,
                              "seeds": int(diff.size)})
