@@ -29,26 +29,41 @@ def logit_probabilities(utility: np.ndarray) -> np.ndarray:
 
 
 def pick(utility: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Choose a column per row with probabilities softmax(utility), from uniforms ``u``."""
-    p = logit_probabilities(utility)
-    cum = np.cumsum(p, axis=1)
-    idx = (cum < u[:, None] * cum[:, -1:]).sum(axis=1)
-    return np.minimum(idx, utility.shape[1] - 1)
+    """Choose a column per row with probabilities softmax(utility), from uniforms ``u``.
+
+    Inverse-CDF sampling on the unnormalised weights: the first column whose
+    cumulative weight reaches ``u`` times the total (no division needed). Works
+    alternative by alternative over ``utility.T``: callers that build utilities
+    as (alternatives, customers) and pass the transpose make every step here a
+    pass over contiguous rows, where row-wise reductions over three or four
+    alternatives would pay numpy's per-row overhead instead.
+    """
+    alt = utility.T
+    top = alt.max(axis=0)
+    top[~np.isfinite(top)] = 0.0  # a row with no alternative left: all weights 0
+    cum = np.exp(alt - top)
+    np.cumsum(cum, axis=0, out=cum)
+    threshold = u * cum[-1]
+    idx = (cum[:-1] < threshold).sum(axis=0)  # the last column is the fallback anyway
+    return idx
 
 
 def loyalty_bonus(n: int, n_dealers: int, seller: np.ndarray, provider: np.ndarray,
                   bonded: np.ndarray, friction: float, switching_cost: float,
                   service_bond: float, effort_penalty: np.ndarray) -> np.ndarray:
-    """Utility bonus (n x dealers) for staying with the dealers a customer uses.
+    """Utility bonus for staying with the dealers a customer uses, (dealers, n).
 
-    ``bonded`` marks customers whose ``provider`` serviced them recently;
-    ``effort_penalty`` (>= 0) is taken off the selling dealer's bonus.
+    Dealer-major, like the utilities it is added to. ``bonded`` marks customers
+    whose ``provider`` serviced them recently; ``effort_penalty`` (>= 0) is taken
+    off the selling dealer's bonus.
     """
-    bonus = np.zeros((n, n_dealers))
-    rows = np.arange(n)
-    has_seller = seller >= 0
-    bonus[rows[has_seller], seller[has_seller]] += friction * switching_cost - \
-        effort_penalty[has_seller]
-    ok = bonded & (provider >= 0)
-    bonus[rows[ok], provider[ok]] += friction * service_bond
+    bonus = np.zeros((n_dealers, n))
+    # Element (j, i) is flat[j * n + i]: a 1-D scatter is cheap. Indices go to int64
+    # first: dealer indices are int16, and j * n would overflow.
+    flat = bonus.reshape(-1)
+    rows = np.flatnonzero(seller >= 0)
+    flat[seller[rows].astype(np.int64) * n + rows] += \
+        friction * switching_cost - effort_penalty[rows]
+    rows = np.flatnonzero(bonded & (provider >= 0))
+    flat[provider[rows].astype(np.int64) * n + rows] += friction * service_bond
     return bonus

@@ -21,7 +21,7 @@ from cxsim.calendar import NEVER
 from cxsim.choice import logit_probabilities, loyalty_bonus, pick
 from cxsim.config import TOUCHPOINTS
 from cxsim.customers import INDEPENDENT, OWNER, SHOPPING
-from cxsim.queueing import sample_waits
+from cxsim.queueing import MAX_WAIT_HOURS, wait_law
 from cxsim.social import neighbours_of
 
 if TYPE_CHECKING:
@@ -44,6 +44,7 @@ SALE_DRAWS = {n: j for j, n in enumerate(
 SERVICE_DRAWS = {n: j for j, n in enumerate(
     ("choice", "need_gap", "wait", "wait_length", "communication", "service", "parts_x",
      "parts", "delight", "fixed", "recovery", "survey", "talk", "review"))}
+_AT_LANE = SERVICE_DRAWS["wait"]  # slots from here on are drawn only for dealer visits
 
 
 def _logistic(z: np.ndarray) -> np.ndarray:
@@ -52,8 +53,14 @@ def _logistic(z: np.ndarray) -> np.ndarray:
 
 def _join(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Concatenate (ids, dealers, moments) batches of buyers."""
-    return tuple(np.concatenate([part[i] for part in parts]) for i in range(3))
+    """Concatenate (ids, dealers, moments) batches of buyers (moments are (moments, buyers))."""
+    ids, dealers, moments = zip(*parts, strict=True)
+    return np.concatenate(ids), np.concatenate(dealers), np.concatenate(moments, axis=1)
+
+
+def _flat(a: np.ndarray) -> np.ndarray:
+    """A 1-D view of a C-contiguous population matrix (raises rather than copy)."""
+    return a.reshape(-1, copy=False)  # a copy would silently drop the writes
 
 
 class Journey:
@@ -68,6 +75,8 @@ class Journey:
         self.metrics = model.metrics
         self._talk: list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]] = []
         self._reviews: list[tuple[np.ndarray, np.ndarray]] = []
+        self._law_key: tuple | None = None
+        self._law: tuple[np.ndarray, np.ndarray] = (np.empty(0), np.empty(0))
 
     # -- helpers -------------------------------------------------------------
     @property
@@ -80,39 +89,81 @@ class Journey:
 
     def _experienced(self, dealers: np.ndarray, tp: int, z: np.ndarray) -> np.ndarray:
         """Quality met at a touchpoint: the dealer's level plus its inconsistency."""
-        return np.clip(self.m.eff_quality[dealers, tp] + self.m.eff_sd[dealers] * z, 0.0, 10.0)
+        x = self.m.eff_sd[dealers] * z
+        x += self.m.eff_quality[:, tp][dealers]
+        return xp.clip(x, 0.0, 10.0)
 
     def _rare(self, moments: np.ndarray, col: int, happened: np.ndarray, quality: float,
-              mean_expectation: np.ndarray) -> None:
+              ids: np.ndarray) -> None:
         """Fill a moment that only some episodes have (hand-off, delight, comeback...).
 
-        Judged against the customer's average expectation, since no touchpoint owns it.
+        Judged against the customer's average expectation, since no touchpoint owns
+        it; that average is taken only for the few episodes that have the moment.
+        ``moments`` is (moments, episodes); call before this episode's drift.
         """
         rows = np.flatnonzero(happened)
         if rows.size:
-            moments[rows, col] = xp.moment_satisfaction(
-                np.full(rows.size, quality), mean_expectation[rows], self.cfg.touchpoints)
+            mean_exp = np.take(self.pop.expectation, ids[rows], axis=0).mean(axis=1)
+            moments[col, rows] = xp.moment_satisfaction(
+                np.full(rows.size, quality), mean_exp, self.cfg.touchpoints)
 
-    def _bonded(self, ids: np.ndarray) -> np.ndarray:
+    # Element (customer, column) of a population matrix through its flat index: a
+    # 1-D gather or scatter costs a third of numpy's two-array fancy indexing.
+    def _cell(self, ids: np.ndarray, dealers: np.ndarray) -> np.ndarray:
+        """Flat indices of (customer, dealer) elements of the (n, dealers) matrices."""
+        return ids * self.m.n_dealers + dealers
+
+    def _expect(self, ids: np.ndarray, tp: int, values: np.ndarray) -> None:
+        """Write expectations of touchpoint ``tp``."""
+        _flat(self.pop.expectation)[ids * self.pop.expectation.shape[1] + tp] = values
+
+    def _bonded(self, ids: np.ndarray, provider: np.ndarray) -> np.ndarray:
+        """Serviced recently by a dealer (``provider``: their service providers)."""
         recent = self.week - self.pop.last_service_week[ids] <= self.cfg.choice.service_bond_weeks
-        return recent & (self.pop.service_provider[ids] >= 0)
+        return recent & (provider >= 0)
 
     def _effort_penalty(self, ids: np.ndarray) -> np.ndarray:
         c = self.cfg.touchpoints
         return c.effort_loyalty_penalty * np.maximum(self.pop.effort[ids] - 4.0, 0.0)
 
-    def _dealer_utility(self, ids: np.ndarray) -> np.ndarray:
-        """Utility of each dealer for each customer, before loyalty and masks."""
+    def _unaware(self, ids: np.ndarray) -> np.ndarray | None:
+        """(dealers, customers): True where the customer has not heard of the dealer.
+
+        None when every customer knows every dealer (the established market of
+        the defaults), which saves gathering the awareness matrix.
+        """
+        if not self.m.unaware_dealers:
+            return None
+        return ~np.take(self.pop.aware, ids, axis=0).T
+
+    def _dealer_utility(self, ids: np.ndarray, rows: int | None = None,
+                        seller: np.ndarray | None = None,
+                        provider: np.ndarray | None = None) -> np.ndarray:
+        """Utility of each dealer (rows) for each customer (columns), before masks.
+
+        Dealer-major, so the logit works on contiguous rows. ``rows`` > dealers
+        leaves spare rows at the bottom for other alternatives (the independent
+        shop). Rows are gathered with ``np.take``: fancy-indexing whole rows of a
+        narrow 2-D array costs several times more. ``seller`` and ``provider`` may
+        be passed if the caller has gathered them already (each gather at a
+        million customers is a cache miss per customer).
+        """
         c = self.cfg.choice
         p = self.pop
         m = self.m
-        u = c.attitude_weight * p.attitude[ids]
-        u += c.rating_weight * p.affinity[ids, None] * m.rating[None, :]
-        u += m.static_utility[ids]
-        loyal = loyalty_bonus(ids.size, m.n_dealers, p.selling_dealer[ids],
-                              p.service_provider[ids], self._bonded(ids), m.friction,
-                              c.switching_cost, c.service_bond, self._effort_penalty(ids))
-        return u + loyal
+        nd = m.n_dealers
+        # Float32 (the population arrays' precision) until the loyalty bonus is added.
+        u = np.multiply(np.take(p.attitude, ids, axis=0).T, c.attitude_weight,
+                        out=np.empty((nd, ids.size), dtype=np.float32))
+        u += (c.rating_weight * p.affinity[ids])[None, :] * m.rating[:, None]
+        u += np.take(m.static_utility, ids, axis=0).T
+        out = np.empty((nd if rows is None else rows, ids.size))
+        seller = p.selling_dealer[ids] if seller is None else seller
+        provider = p.service_provider[ids] if provider is None else provider
+        np.add(u, loyalty_bonus(ids.size, nd, seller, provider, self._bonded(ids, provider),
+                                m.friction, c.switching_cost, c.service_bond,
+                                self._effort_penalty(ids)), out=out[:nd])
+        return out
 
     # -- process 3: entering the market ----------------------------------------
     def enter(self, ids: np.ndarray) -> None:
@@ -137,69 +188,78 @@ class Journey:
         if c.markov_switching:
             self._markov_purchase(ids)
             return
+        nd = m.n_dealers
         u = self._dealer_utility(ids)
-        u += c.marketing_weight * (m.eff_quality[None, :, T["marketing"]] - 7.5)
-        blocked = ~p.aware[ids] | ~np.isnan(p.visit_score[ids])
-        u = np.where(blocked, -np.inf, u)
-        none_left = np.all(blocked, axis=1)
+        u += (c.marketing_weight * (m.eff_quality[:, T["marketing"]] - 7.5))[:, None]
+        # Dealer-major masks (C order), so "no dealer left" is a pass over rows.
+        blocked = np.empty((nd, ids.size), dtype=bool)
+        np.logical_not(np.isnan(np.take(p.visit_score, ids, axis=0).T), out=blocked)
+        unaware = self._unaware(ids)
+        if unaware is not None:
+            blocked |= unaware
+        np.copyto(u, -np.inf, where=blocked)
+        none_left = blocked.all(axis=0)
         sales = []
         if none_left.any():
             stuck = ids[none_left]
             visited_any = p.visits[stuck] > 0
             sales.append(self._final_choice(stuck[visited_any]))
             self.cal.book("visit", stuck[~visited_any], self.week + 1)
-            ids, u = ids[~none_left], u[~none_left]
+            ids, u = ids[~none_left], u[:, ~none_left]
             if ids.size == 0:
                 self._purchase(*_join(sales))
                 return
-        U = self.draws.uniform_matrix("visit", k, ids, len(VISIT_DRAWS))
-        Z = ndtri(U[:, [VISIT_DRAWS["digital"], VISIT_DRAWS["sales"]]])
-        d = pick(u, U[:, VISIT_DRAWS["choice"]])
+        U = self.draws.uniform_rows("visit", k, ids, len(VISIT_DRAWS))
+        Z = ndtri(U[[VISIT_DRAWS["digital"], VISIT_DRAWS["sales"]]])
+        d = pick(u.T, U[VISIT_DRAWS["choice"]])
         self.metrics.add("visits", d)
-        self.metrics.funnel["visited"] += np.bincount(d, minlength=m.n_dealers)
+        self.metrics.funnel["visited"] += np.bincount(d, minlength=nd)
         # The visit: website (if the customer uses it) and the salesperson.
-        moments = np.full((ids.size, len(SALE_MOMENTS)), np.nan)
-        uses_web = U[:, VISIT_DRAWS["web"]] < p.affinity[ids]
-        x_dig = self._experienced(d, T["digital"], Z[:, 0])
-        x_sales = self._experienced(d, T["sales"], Z[:, 1])
-        exp = p.expectation[ids]
-        moments[:, P["digital"]] = np.where(
-            uses_web, xp.moment_satisfaction(x_dig, exp[:, T["digital"]], tc), np.nan)
-        moments[:, P["sales"]] = xp.moment_satisfaction(x_sales, exp[:, T["sales"]], tc)
+        moments = np.full((len(SALE_MOMENTS), ids.size), np.nan)
+        uses_web = U[VISIT_DRAWS["web"]] < p.affinity[ids]
+        x_dig = self._experienced(d, T["digital"], Z[0])
+        x_sales = self._experienced(d, T["sales"], Z[1])
+        exp_dig = p.expectation[ids, T["digital"]]
+        exp_sales = p.expectation[ids, T["sales"]]
+        moments[P["digital"]] = np.where(
+            uses_web, xp.moment_satisfaction(x_dig, exp_dig, tc), np.nan)
+        moments[P["sales"]] = xp.moment_satisfaction(x_sales, exp_sales, tc)
         self.metrics.kpi(d[uses_web], T["digital"], x_dig[uses_web])
         self.metrics.kpi(d, T["sales"], x_sales)
-        visit_score = xp.remember(moments[:, :2], tc)
+        visit_score = xp.remember(moments[:2].T, tc)
         problems = (x_sales < tc.problem_below) + (uses_web & (x_dig < tc.problem_below))
         visit_effort = xp.effort_score(problems.astype(float), 0.0, tc)
         z_buy = c.buy_intercept + c.visit_satisfaction_slope * (visit_score - 7.5) \
             - c.buy_effort_slope * (visit_effort - 3.0) \
             + c.buy_digital_boost * p.affinity[ids] * (1.0 - m.friction)
-        buys = U[:, VISIT_DRAWS["buy"]] < _logistic(z_buy)
+        buys = U[VISIT_DRAWS["buy"]] < _logistic(z_buy)
         drift = tc.expectation_drift
-        p.expectation[ids[uses_web], T["digital"]] = xp.drift(
-            exp[uses_web, T["digital"]], x_dig[uses_web], drift)
-        p.expectation[ids, T["sales"]] = xp.drift(exp[:, T["sales"]], x_sales, drift)
+        self._expect(ids[uses_web], T["digital"],
+                     xp.drift(exp_dig[uses_web], x_dig[uses_web], drift))
+        self._expect(ids, T["sales"], xp.drift(exp_sales, x_sales, drift))
         # Shoppers who walk away remember the visit and shop on.
         walk = ~buys
         wid, wd = ids[walk], d[walk]
-        p.visit_score[wid, wd] = visit_score[walk]
+        cell = self._cell(wid, wd)
+        _flat(p.visit_score)[cell] = visit_score[walk]
         p.visits[wid] += 1
-        att = p.attitude[wid, wd]
-        p.attitude[wid, wd] = att + tc.own_experience_weight * (visit_score[walk] - att)
+        attitude = _flat(p.attitude)
+        att = attitude[cell]
+        attitude[cell] = att + tc.own_experience_weight * (visit_score[walk] - att)
         done = p.visits[wid] >= c.max_visits
         sales.append(self._final_choice(wid[done]))
         self.cal.book("visit", wid[~done], self.week + 1)
-        sales.append((ids[buys], d[buys], moments[buys]))
+        sales.append((ids[buys], d[buys], moments[:, buys]))
         self._purchase(*_join(sales))
 
     def _final_choice(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The soft end of search: buy at one of the dealers visited (logit)."""
         c = self.cfg.choice
-        scores = self.pop.visit_score[ids]
+        scores = np.take(self.pop.visit_score, ids, axis=0)
         u = np.where(np.isnan(scores), -np.inf, c.visit_satisfaction_slope * scores)
         d = pick(u, self.draws.uniform("final_choice", self._key(), ids))
-        moments = np.full((ids.size, len(SALE_MOMENTS)), np.nan)
-        moments[:, P["sales"]] = scores[np.arange(ids.size), d]
+        moments = np.full((len(SALE_MOMENTS), ids.size), np.nan)
+        moments[P["sales"]] = scores[np.arange(ids.size), d]
         return ids, d, moments
 
     def _markov_purchase(self, ids: np.ndarray) -> None:
@@ -210,41 +270,44 @@ class Journey:
         rows = np.where(seller >= 0, seller, 0)
         d = pick(np.log(np.maximum(probs[rows], 1e-300)),
                  self.draws.uniform("markov", self._key(), ids))
-        moments = np.full((ids.size, len(SALE_MOMENTS)), np.nan)
-        moments[:, P["sales"]] = 7.5
+        moments = np.full((len(SALE_MOMENTS), ids.size), np.nan)
+        moments[P["sales"]] = 7.5
         self._purchase(ids, d, moments)
 
     def _purchase(self, ids: np.ndarray, d: np.ndarray, moments: np.ndarray) -> None:
-        """Finance, hand-offs and delivery; the sale; the owner's new life."""
+        """Finance, hand-offs and delivery; the sale; the owner's new life.
+
+        ``moments`` is (moments, buyers), the sales visit already filled in.
+        """
         if ids.size == 0:
             return
         tc = self.cfg.touchpoints
         p, m, k, mt = self.pop, self.m, self._key(), self.metrics
-        U = self.draws.uniform_matrix("purchase", k, ids, len(SALE_DRAWS))
-        Z = ndtri(U[:, [SALE_DRAWS["finance"], SALE_DRAWS["delivery"], SALE_DRAWS["survey"],
-                        SALE_DRAWS["horizon"]]])
-        exp = p.expectation[ids]
-        mean_exp = exp.mean(axis=1)
-        x_fin = self._experienced(d, T["finance"], Z[:, 0])
-        x_del = self._experienced(d, T["delivery"], Z[:, 1])
-        moments[:, P["finance"]] = xp.moment_satisfaction(x_fin, exp[:, T["finance"]], tc)
-        moments[:, P["delivery"]] = xp.moment_satisfaction(x_del, exp[:, T["delivery"]], tc)
+        U = self.draws.uniform_rows("purchase", k, ids, len(SALE_DRAWS))
+        Z = ndtri(U[[SALE_DRAWS["finance"], SALE_DRAWS["delivery"], SALE_DRAWS["survey"],
+                     SALE_DRAWS["horizon"]]])
+        exp_fin = p.expectation[ids, T["finance"]]
+        exp_del = p.expectation[ids, T["delivery"]]
+        x_fin = self._experienced(d, T["finance"], Z[0])
+        x_del = self._experienced(d, T["delivery"], Z[1])
+        moments[P["finance"]] = xp.moment_satisfaction(x_fin, exp_fin, tc)
+        moments[P["delivery"]] = xp.moment_satisfaction(x_del, exp_del, tc)
         mt.kpi(d, T["finance"], x_fin)
         mt.kpi(d, T["delivery"], x_del)
         fail = m.handoff_fail[d]
-        h1 = U[:, SALE_DRAWS["handoff_finance"]] < fail
-        h2 = U[:, SALE_DRAWS["handoff_delivery"]] < fail
-        delight = U[:, SALE_DRAWS["delight"]] < tc.delight_rate * m.engagement[d]
-        self._rare(moments, P["handoff_finance"], h1, tc.handoff_quality, mean_exp)
-        self._rare(moments, P["handoff_delivery"], h2, tc.handoff_quality, mean_exp)
-        self._rare(moments, P["delight"], delight, tc.delight_quality, mean_exp)
-        score = xp.remember(moments, tc)
+        h1 = U[SALE_DRAWS["handoff_finance"]] < fail
+        h2 = U[SALE_DRAWS["handoff_delivery"]] < fail
+        delight = U[SALE_DRAWS["delight"]] < (tc.delight_rate * m.engagement)[d]
+        self._rare(moments, P["handoff_finance"], h1, tc.handoff_quality, ids)
+        self._rare(moments, P["handoff_delivery"], h2, tc.handoff_quality, ids)
+        self._rare(moments, P["delight"], delight, tc.delight_quality, ids)
+        score = xp.remember(moments.T, tc)
         problems = h1.astype(float) + h2 + (x_fin < tc.problem_below) + \
             (x_del < tc.problem_below)
         effort = xp.effort_score(problems, 0.0, tc)
         drift = tc.expectation_drift
-        p.expectation[ids, T["finance"]] = xp.drift(exp[:, T["finance"]], x_fin, drift)
-        p.expectation[ids, T["delivery"]] = xp.drift(exp[:, T["delivery"]], x_del, drift)
+        self._expect(ids, T["finance"], xp.drift(exp_fin, x_fin, drift))
+        self._expect(ids, T["delivery"], xp.drift(exp_del, x_del, drift))
         # Accounts and loyalty.
         old = p.selling_dealer[ids]
         had = old >= 0
@@ -253,7 +316,8 @@ class Journey:
                         "gross_profit_k": m.gross_per_vehicle[d]})
         mt.funnel["bought"] += np.bincount(d, minlength=m.n_dealers)
         mt.funnel["bought_again"] += np.bincount(d[same], minlength=m.n_dealers)
-        serviced = had & self._bonded(ids) & (p.service_provider[ids] == old)
+        provider = p.service_provider[ids]
+        serviced = had & self._bonded(ids, provider) & (provider == old)
         mt.add_many(np.where(had, old, 0), {
             "repurchases": had, "loyal_repurchases": same,
             "churn_to_competitors": had & ~same, "repurchases_serviced": serviced,
@@ -261,8 +325,8 @@ class Journey:
         m.owners -= np.bincount(old[had], minlength=m.n_dealers)
         m.owners += np.bincount(d, minlength=m.n_dealers)
         # The relationship with the (possibly new) dealer.
-        start = np.where(same, p.satisfaction[ids], p.attitude[ids, d])
-        self._remember(ids, d, score, score, effort, start, Z[:, 2])
+        start = np.where(same, p.satisfaction[ids], _flat(p.attitude)[self._cell(ids, d)])
+        self._remember(ids, d, score, score, effort, start, Z[2])
         p.previous_dealer[ids] = old
         p.selling_dealer[ids] = d
         p.purchase_week[ids] = self.week
@@ -271,29 +335,45 @@ class Journey:
         p.stage[ids] = OWNER
         p.visit_score[ids] = np.nan
         m.in_market -= ids.size
-        self.cal.book("enter", ids, m.replacement_week(self.week, Z[:, 3]))
+        self.cal.book("enter", ids, m.replacement_week(self.week, Z[3]))
         self.cal.book("service", ids, self.week + m.weeks_to_service(
-            -np.log(U[:, SALE_DRAWS["service_gap"]])))
-        self._speak(ids, d, score, U[:, SALE_DRAWS["talk"]], U[:, SALE_DRAWS["review"]])
+            -np.log(U[SALE_DRAWS["service_gap"]])))
+        self._speak(ids, d, score, U[SALE_DRAWS["talk"]], U[SALE_DRAWS["review"]])
 
     # -- process 6: ownership and service ------------------------------------------
+    def _wait_law(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each lane's (chance to wait, wait rate) this week: computed once a week, not
+        once per visit (the stepped engine serves one customer at a time)."""
+        m = self.m
+        key = (self.week, m.bays.tobytes(), m.lane_rate.tobytes(), m.service_rate.tobytes())
+        if self._law_key != key:
+            self._law_key = key
+            self._law = wait_law(m.bays, m.lane_rate, m.service_rate)
+        return self._law
+
     def service(self, ids: np.ndarray) -> None:
         """Service needs: choose where, live the visit, book the next need."""
         if ids.size == 0:
             return
         c, tc = self.cfg.choice, self.cfg.touchpoints
         p, m, k, mt = self.pop, self.m, self._key(), self.metrics
-        U = self.draws.uniform_matrix("service", k, ids, len(SERVICE_DRAWS))
+        nd = m.n_dealers
+        # Choosing where needs two draws each; the visit's draws are made below, only
+        # for those who come to a dealer (same keys, hence the same numbers).
+        U = self.draws.uniform_rows("service", k, ids, _AT_LANE)
         self.cal.book("service", ids, self.week + m.weeks_to_service(
-            -np.log(U[:, SERVICE_DRAWS["need_gap"]])))
-        u_dealers = self._dealer_utility(ids)
-        u_dealers = np.where(p.aware[ids], u_dealers, -np.inf)
-        age_years = (self.week - p.purchase_week[ids]) / 52.0
-        u_ind = c.independent_utility + c.independent_age_weight * age_years
-        u = np.concatenate([u_dealers, u_ind[:, None]], axis=1)
-        choice = pick(u, U[:, SERVICE_DRAWS["choice"]])
-        at_dealer = choice < m.n_dealers
-        seller = p.selling_dealer[ids]
+            -np.log(U[SERVICE_DRAWS["need_gap"]])))
+        seller, provider, bought = (p.selling_dealer[ids], p.service_provider[ids],
+                                    p.purchase_week[ids])
+        # the last row: an independent shop
+        u = self._dealer_utility(ids, rows=nd + 1, seller=seller, provider=provider)
+        unaware = self._unaware(ids)
+        if unaware is not None:
+            np.copyto(u[:nd], -np.inf, where=unaware)
+        age_years = (self.week - bought) / 52.0
+        np.add(c.independent_utility, c.independent_age_weight * age_years, out=u[nd])
+        choice = pick(u.T, U[SERVICE_DRAWS["choice"]])
+        at_dealer = choice < nd
         has_seller = seller >= 0
         young = has_seller & (age_years <= 2.0)
         here = choice == seller
@@ -304,84 +384,90 @@ class Journey:
             "churn_to_independents": has_seller & independent})
         p.service_provider[ids[independent]] = INDEPENDENT
         p.last_service_week[ids[independent]] = self.week
-        ids, d, U = ids[at_dealer], choice[at_dealer], U[at_dealer]
+        ids, d = ids[at_dealer], choice[at_dealer]
         if ids.size == 0:
             return
-        Z = ndtri(U[:, [SERVICE_DRAWS["communication"], SERVICE_DRAWS["service"],
-                        SERVICE_DRAWS["parts_x"], SERVICE_DRAWS["survey"]]])
-        first_here = (d == p.selling_dealer[ids]) & ~p.serviced_at_seller[ids] & \
-            (p.purchase_week[ids] >= 0)
-        mt.funnel["serviced_after_buying"] += np.bincount(d[first_here], minlength=m.n_dealers)
-        p.serviced_at_seller[ids[d == p.selling_dealer[ids]]] = True
-        m.lane_arrivals += np.bincount(d, minlength=m.n_dealers)
+        # (those who go to an independent shop were the only ones whose provider changed)
+        seller, provider, bought = seller[at_dealer], provider[at_dealer], bought[at_dealer]
+        V = self.draws.uniform_rows("service", k, ids, len(SERVICE_DRAWS) - _AT_LANE,
+                                    first=_AT_LANE)
+
+        def draw(name: str) -> np.ndarray:
+            return V[SERVICE_DRAWS[name] - _AT_LANE]
+
+        Z = ndtri(V[[SERVICE_DRAWS[n] - _AT_LANE
+                     for n in ("communication", "service", "parts_x", "survey")]])
+        own = d == seller
+        first_here = own & ~p.serviced_at_seller[ids] & (bought >= 0)
+        mt.funnel["serviced_after_buying"] += np.bincount(d[first_here], minlength=nd)
+        p.serviced_at_seller[ids[own]] = True
+        m.lane_arrivals += np.bincount(d, minlength=nd)
         # The lane: wait from the M/M/c law at the lane's smoothed load.
-        waits = np.zeros(ids.size)
-        u_wait = U[:, SERVICE_DRAWS["wait"]]
-        e_len = -np.log(U[:, SERVICE_DRAWS["wait_length"]])
-        for j in np.unique(d):
-            sel = d == j
-            waits[sel] = sample_waits(m.bays[j], m.lane_rate[j], m.service_rate[j],
-                                      u_wait[sel], e_len[sel])
-        exp = p.expectation[ids]
-        mean_exp = exp.mean(axis=1)
-        moments = np.full((ids.size, len(SERVICE_MOMENTS)), np.nan)
-        x_com = self._experienced(d, T["communication"], Z[:, 0])
-        x_svc = self._experienced(d, T["service"], Z[:, 1])
-        x_parts = self._experienced(d, T["parts"], Z[:, 2])
-        moments[:, S["communication"]] = xp.moment_satisfaction(
-            x_com, exp[:, T["communication"]], tc)
-        q_parts = m.eff_quality[d, T["parts"]]
-        parts_ok = U[:, SERVICE_DRAWS["parts"]] < _logistic(
+        pw, rate = self._wait_law()
+        with np.errstate(divide="ignore"):  # an overloaded lane: rate 0, capped below
+            waits = np.where(draw("wait") < pw[d], -np.log(draw("wait_length")) / rate[d],
+                             0.0)
+        np.minimum(waits, MAX_WAIT_HOURS, out=waits)
+        exp_com = p.expectation[ids, T["communication"]]
+        exp_svc = p.expectation[ids, T["service"]]
+        exp_parts = p.expectation[ids, T["parts"]]
+        moments = np.full((len(SERVICE_MOMENTS), ids.size), np.nan)
+        x_com = self._experienced(d, T["communication"], Z[0])
+        x_svc = self._experienced(d, T["service"], Z[1])
+        x_parts = self._experienced(d, T["parts"], Z[2])
+        moments[S["communication"]] = xp.moment_satisfaction(x_com, exp_com, tc)
+        # Chances that depend only on the dealer are computed per dealer, then looked up.
+        q_parts = m.eff_quality[:, T["parts"]]
+        parts_ok = draw("parts") < _logistic(
             np.log(tc.parts_available / (1 - tc.parts_available) if tc.parts_available < 1
-                   else 50.0) + tc.parts_quality_slope * (q_parts - 7.5))
+                   else 50.0) + tc.parts_quality_slope * (q_parts - 7.5))[d]
         x_parts_felt = np.where(parts_ok, x_parts, tc.parts_missing_quality)
-        moments[:, S["parts"]] = xp.moment_satisfaction(x_parts_felt, exp[:, T["parts"]], tc)
-        waited = waits > 0.05
-        x_wait = np.clip(x_svc - tc.wait_penalty_per_hour * waits, 0.0, 10.0)
-        moments[:, S["wait"]] = np.where(
-            waited, xp.moment_satisfaction(x_wait, exp[:, T["service"]], tc), np.nan)
-        moments[:, S["service"]] = xp.moment_satisfaction(x_svc, exp[:, T["service"]], tc)
-        delight = U[:, SERVICE_DRAWS["delight"]] < tc.delight_rate * m.engagement[d]
-        self._rare(moments, S["delight"], delight, tc.delight_quality, mean_exp)
-        q_svc = m.eff_quality[d, T["service"]]
+        moments[S["parts"]] = xp.moment_satisfaction(x_parts_felt, exp_parts, tc)
+        waited = np.flatnonzero(waits > 0.05)
+        if waited.size:
+            x_wait = xp.clip(x_svc[waited] - tc.wait_penalty_per_hour * waits[waited],
+                             0.0, 10.0)
+            moments[S["wait"], waited] = xp.moment_satisfaction(x_wait, exp_svc[waited], tc)
+        moments[S["service"]] = xp.moment_satisfaction(x_svc, exp_svc, tc)
+        delight = draw("delight") < (tc.delight_rate * m.engagement)[d]
+        self._rare(moments, S["delight"], delight, tc.delight_quality, ids)
+        q_svc = m.eff_quality[:, T["service"]]
         fixed_logit = np.log(tc.fix_first_time / (1 - tc.fix_first_time)) \
             if tc.fix_first_time < 1 else 50.0
-        fixed = U[:, SERVICE_DRAWS["fixed"]] < _logistic(
-            fixed_logit + tc.fix_quality_slope * (q_svc - 7.5))
+        fixed = draw("fixed") < _logistic(
+            fixed_logit + tc.fix_quality_slope * (q_svc - 7.5))[d]
         comeback = ~fixed
-        self._rare(moments, S["comeback"], comeback, tc.failure_quality, mean_exp)
-        recovered = comeback & (U[:, SERVICE_DRAWS["recovery"]]
-                                < tc.recovery_rate * m.engagement[d])
-        self._rare(moments, S["recovery"], recovered, tc.recovery_quality, mean_exp)
-        score = xp.remember(moments, tc)
+        self._rare(moments, S["comeback"], comeback, tc.failure_quality, ids)
+        recovered = comeback & (draw("recovery") < (tc.recovery_rate * m.engagement)[d])
+        self._rare(moments, S["recovery"], recovered, tc.recovery_quality, ids)
+        score = xp.remember(moments.T, tc)
         # A good recovery lifts satisfaction but not loyalty (de Matos et al. 2007):
         # the attitude that drives choice remembers the episode without it.
-        loyalty_score = score.copy()
+        loyalty_score = score
         if recovered.any():
-            no_recovery = moments[recovered]
-            no_recovery[:, S["recovery"]] = np.nan
-            loyalty_score[recovered] = xp.remember(no_recovery, tc)
+            loyalty_score = score.copy()
+            no_recovery = moments[:, recovered]
+            no_recovery[S["recovery"]] = np.nan
+            loyalty_score[recovered] = xp.remember(no_recovery.T, tc)
         problems = comeback.astype(float) + ~parts_ok + (x_svc < tc.problem_below) + \
             (x_com < tc.problem_below)
         effort = xp.effort_score(problems, waits, tc)
         drift = tc.expectation_drift
-        p.expectation[ids, T["service"]] = xp.drift(exp[:, T["service"]], x_svc, drift)
-        p.expectation[ids, T["communication"]] = xp.drift(
-            exp[:, T["communication"]], x_com, drift)
-        p.expectation[ids, T["parts"]] = xp.drift(exp[:, T["parts"]], x_parts_felt, drift)
+        self._expect(ids, T["service"], xp.drift(exp_svc, x_svc, drift))
+        self._expect(ids, T["communication"], xp.drift(exp_com, x_com, drift))
+        self._expect(ids, T["parts"], xp.drift(exp_parts, x_parts_felt, drift))
         mt.kpi(d, T["service"], x_svc)
         mt.kpi(d, T["communication"], x_com)
         mt.kpi(d, T["parts"], x_parts)
         mt.add_many(d, {"service_visits": 1.0, "wait_hours_sum": waits,
                         "revenue_k": m.service_ticket_k,
                         "gross_profit_k": m.gross_per_service[d]})
-        own = d == p.selling_dealer[ids]
-        start = np.where(own | (p.service_provider[ids] == d), p.satisfaction[ids],
-                         p.attitude[ids, d])
-        self._remember(ids, d, score, loyalty_score, effort, start, Z[:, 3])
+        start = np.where(own | (provider == d), p.satisfaction[ids],
+                         _flat(p.attitude)[self._cell(ids, d)])
+        self._remember(ids, d, score, loyalty_score, effort, start, Z[3])
         p.service_provider[ids] = d
         p.last_service_week[ids] = self.week
-        self._speak(ids, d, score, U[:, SERVICE_DRAWS["talk"]], U[:, SERVICE_DRAWS["review"]])
+        self._speak(ids, d, score, draw("talk"), draw("review"))
 
     # -- process 7 and 9: remembering and measuring ---------------------------------
     def _remember(self, ids: np.ndarray, d: np.ndarray, score: np.ndarray,
@@ -391,8 +477,10 @@ class Journey:
         p, mt = self.pop, self.metrics
         mem = tc.relationship_memory
         p.satisfaction[ids] = (1.0 - mem) * start + mem * score
-        att = p.attitude[ids, d]
-        p.attitude[ids, d] = att + tc.own_experience_weight * (loyalty_score - att)
+        cell = self._cell(ids, d)
+        attitude = _flat(p.attitude)
+        att = attitude[cell]
+        attitude[cell] = att + tc.own_experience_weight * (loyalty_score - att)
         ltr, csat, ces = xp.survey(score, effort, z, tc)
         p.effort[ids] = ces
         mt.add_many(d, {"responses": 1.0, "promoters": ltr >= 9, "detractors": ltr <= 6,
@@ -407,12 +495,14 @@ class Journey:
         w = self.cfg.word_of_mouth
         p = self.pop
         pt = xp.talk_probability(score, w.talk_rate, w.talk_positive_slope,
-                                 w.talk_negative_slope, w.talk_neutral) * p.talkativeness[ids]
+                                 w.talk_negative_slope, w.talk_neutral)
+        pt *= p.talkativeness[ids]
         talks = u_talk < pt
         if talks.any():
             self._talk.append((ids[talks], d[talks], score[talks], False))
         pr = xp.talk_probability(score, w.review_rate, w.talk_positive_slope,
-                                 w.talk_negative_slope, w.talk_neutral) * p.affinity[ids]
+                                 w.talk_negative_slope, w.talk_neutral)
+        pr *= p.affinity[ids]
         posts = u_review < pr
         if posts.any():
             self._reviews.append((d[posts], score[posts]))
@@ -468,9 +558,15 @@ class Journey:
             if listeners.size == 0:
                 continue
             dd, heard = d[who], score[who]
-            delta = w.listen_weight * (heard - p.attitude[listeners, dd])
-            np.add.at(p.attitude, (listeners, dd), delta)
-            p.aware[listeners, dd] = True
+            # Element (listener, dealer) as one flat index: 1-D gathers and scatters are
+            # cheap, and np.add.at (a listener told twice in a week hears both) has a
+            # fast path only for 1-D indices with values of the array's own dtype,
+            # about 100 times faster than the 2-D index with float64 values.
+            cell = listeners * m.n_dealers + dd
+            attitude = _flat(p.attitude)
+            delta = w.listen_weight * (heard - attitude[cell])
+            np.add.at(attitude, cell, delta.astype(attitude.dtype))
+            _flat(p.aware)[cell] = True
             good = heard >= w.talk_neutral
             mt.add("wom_positive", dd[good])
             mt.add("wom_negative", dd[~good])

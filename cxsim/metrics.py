@@ -32,10 +32,16 @@ class Metrics:
     def __init__(self, n_dealers: int, weeks: int) -> None:
         self.d = n_dealers
         self.weeks = weeks
-        self.cur = {k: np.zeros(n_dealers) for k in COUNTS}
+        # The week's counters are rows of one matrix, and the recorded weeks one 3-D
+        # block, so that clearing and freezing a week are one operation each rather
+        # than one per counter; ``cur`` and ``rows`` name views of them.
+        self._cur = np.zeros((len(COUNTS), n_dealers))
+        self._counts = np.zeros((weeks, len(COUNTS), n_dealers))
+        self._row_of = {k: i for i, k in enumerate(COUNTS)}
+        self.cur = {k: self._cur[i] for i, k in enumerate(COUNTS)}
         self.kpi_sum = np.zeros((n_dealers, len(TOUCHPOINTS)))
         self.kpi_n = np.zeros((n_dealers, len(TOUCHPOINTS)))
-        self.rows: dict[str, np.ndarray] = {k: np.zeros((weeks, n_dealers)) for k in COUNTS}
+        self.rows: dict[str, np.ndarray] = {k: self._counts[:, i] for i, k in enumerate(COUNTS)}
         for k in ("online_rating", "owners", "self_rating", "utilisation", "bays",
                   "engagement"):
             self.rows[k] = np.zeros((weeks, n_dealers))
@@ -67,8 +73,7 @@ class Metrics:
         index = dealers[None, :] + self.d * np.arange(k)[:, None]
         totals = np.bincount(index.ravel(), weights=weights.ravel(),
                              minlength=k * self.d).reshape(k, self.d)
-        for j, name in enumerate(items):
-            self.cur[name] += totals[j]
+        self._cur[[self._row_of[name] for name in items]] += totals
 
     def kpi(self, dealers: np.ndarray, touchpoint: int, experienced: np.ndarray) -> None:
         """Record experienced quality of a touchpoint, as its department measures it."""
@@ -81,14 +86,12 @@ class Metrics:
                    market: dict[str, float]) -> None:
         """Freeze the week (if recorded) and start the next."""
         if record:
-            for k in COUNTS:
-                self.rows[k][week] = self.cur[k]
+            self._counts[week] = self._cur
             for k, v in state.items():
                 self.rows[k][week] = v
             for k, v in market.items():
                 self.market[k][week] = v
-        for v in self.cur.values():
-            v[:] = 0.0
+        self._cur[:] = 0.0
         self.kpi_sum[:] = 0.0
         self.kpi_n[:] = 0.0
 

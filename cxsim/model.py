@@ -68,7 +68,7 @@ class CxModel(mesa.Model):
             -ch.distance_weight * distances(p.x, p.y, self.locations)
             - ch.price_weight * p.price_weight[:, None] * self.price_premium[None, :]
         ).astype(np.float32)
-        self.customers = [Customer(self, i) for i in range(self.n)]
+        self.customers = Customer.create_rows(self, self.n)
         self.customer_set = self.agents_by_type[Customer]
         self.network = None
         if self.n <= cfg.customers.network_view_max:
@@ -267,6 +267,15 @@ class CxModel(mesa.Model):
         self.rating = (self.review_sum + w.rating_prior * w.rating_prior_weight) / (
             self.review_weight + w.rating_prior_weight)
 
+    @property
+    def unaware_dealers(self) -> list[int]:
+        """Dealers that may have customers who have not heard of them (no rescan).
+
+        A superset: the list is refreshed by :meth:`dealers_with_unaware` (once a
+        week, when advertising runs) and awareness never shrinks.
+        """
+        return self._unaware
+
     def dealers_with_unaware(self) -> list[int]:
         """Dealers some customers have not heard of (none in an established market)."""
         if not self._unaware:
@@ -305,8 +314,8 @@ class CxModel(mesa.Model):
             self_rating = np.where(has.any(axis=1),
                                    np.nansum(kpi, axis=1) / np.maximum(has.sum(axis=1), 1),
                                    np.nan)
-        for d in self.dealer_list:
-            self.metrics.add("investment_k", np.array([d.index]), d.yearly_investment / 52.0)
+        self.metrics.cur["investment_k"] += np.array(
+            [d.yearly_investment for d in self.dealer_list]) / 52.0
         state = {
             "online_rating": self.rating.copy(),
             "owners": self.owners.astype(float),

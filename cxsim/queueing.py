@@ -47,6 +47,22 @@ def mean_wait(servers: int, arrival_rate: float, service_rate: float) -> float:
     return erlang_c(servers, a) / (servers * service_rate - arrival_rate)
 
 
+def wait_law(servers: np.ndarray, arrival_rate: np.ndarray,
+             service_rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per lane: the chance an arrival waits and the rate of the wait if it does.
+
+    An overloaded lane (load >= 1) gets chance 1 and rate 0, i.e. an endless wait,
+    which the caller caps at ``MAX_WAIT_HOURS``.
+    """
+    pw = np.ones(len(servers))
+    rate = np.zeros(len(servers))
+    for j, (c, lam, mu) in enumerate(zip(servers, arrival_rate, service_rate, strict=True)):
+        if lam / mu < c:
+            pw[j] = erlang_c(c, lam / mu)
+            rate[j] = c * mu - lam
+    return pw, rate
+
+
 def sample_waits(servers: int, arrival_rate: float, service_rate: float,
                  u_wait: np.ndarray, e_len: np.ndarray) -> np.ndarray:
     """Waits (hours) for arrivals, from uniforms ``u_wait`` and Exp(1) ``e_len``."""
