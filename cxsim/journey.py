@@ -122,6 +122,15 @@ class Journey:
         recent = self.week - self.pop.last_service_week[ids] <= self.cfg.choice.service_bond_weeks
         return recent & (provider >= 0)
 
+    def _loyalty(self, ids: np.ndarray) -> np.ndarray:
+        """Loyalty bonus (dealers, customers): switching cost x friction at the seller,
+        plus the service bond where the customer was serviced recently."""
+        c, p = self.cfg.choice, self.pop
+        provider = p.service_provider[ids]
+        return loyalty_bonus(ids.size, self.m.n_dealers, p.selling_dealer[ids], provider,
+                             self._bonded(ids, provider), self.m.friction, c.switching_cost,
+                             c.service_bond, self._effort_penalty(ids))
+
     def _effort_penalty(self, ids: np.ndarray) -> np.ndarray:
         c = self.cfg.touchpoints
         return c.effort_loyalty_penalty * np.maximum(self.pop.effort[ids] - 4.0, 0.0)
@@ -232,6 +241,10 @@ class Journey:
         z_buy = c.buy_intercept + c.visit_satisfaction_slope * (visit_score - 7.5) \
             - c.buy_effort_slope * (visit_effort - 3.0) \
             + c.buy_digital_boost * p.affinity[ids] * (1.0 - m.friction)
+        if c.buy_loyalty_weight:
+            # The relationship also weighs in the decision to buy where one is
+            # (Cox 2025: 74 % of dealer-serviced owners expect to buy there again).
+            z_buy += c.buy_loyalty_weight * self._loyalty(ids)[d, np.arange(ids.size)]
         buys = U[VISIT_DRAWS["buy"]] < _logistic(z_buy)
         drift = tc.expectation_drift
         self._expect(ids[uses_web], T["digital"],
@@ -256,7 +269,10 @@ class Journey:
         """The soft end of search: buy at one of the dealers visited (logit)."""
         c = self.cfg.choice
         scores = np.take(self.pop.visit_score, ids, axis=0)
-        u = np.where(np.isnan(scores), -np.inf, c.visit_satisfaction_slope * scores)
+        u = c.visit_satisfaction_slope * scores
+        if c.buy_loyalty_weight and ids.size:
+            u += c.buy_loyalty_weight * self._loyalty(ids).T
+        u = np.where(np.isnan(scores), -np.inf, u)
         d = pick(u, self.draws.uniform("final_choice", self._key(), ids))
         moments = np.full((len(SALE_MOMENTS), ids.size), np.nan)
         moments[P["sales"]] = scores[np.arange(ids.size), d]
