@@ -112,10 +112,3 @@ class Draws:
     def normal_matrix(self, purpose: str, week: int, ids: np.ndarray, k: int) -> np.ndarray:
         """Standard normals of shape (len(ids), k)."""
         return ndtri(self.uniform_matrix(purpose, week, ids, k))
-
-    def choice(self, purpose: str, week: int, ids: np.ndarray, probs: np.ndarray) -> np.ndarray:
-        """Index drawn from each row of ``probs`` (rows sum to 1)."""
-        u = self.uniform(purpose, week, ids)
-        cum = np.cumsum(probs, axis=1)
-        idx = (cum < (u * cum[:, -1])[:, None]).sum(axis=1)
-        return np.minimum(idx, probs.shape[1] - 1)

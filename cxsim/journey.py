@@ -17,8 +17,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from cxsim import experience as xp
-from cxsim.calendar import NEVER
-from cxsim.choice import logit_probabilities, loyalty_bonus, pick
+from cxsim.choice import loyalty_bonus, pick
 from cxsim.config import TOUCHPOINTS
 from cxsim.customers import INDEPENDENT, OWNER, SHOPPING
 from cxsim.queueing import MAX_WAIT_HOURS, wait_law
@@ -630,5 +629,3 @@ class Journey:
         self.service(cal.pop("service", week))
         self.chatter(cal.pop("chatter", week))
 
-
-__all__ = ["Journey", "NEVER", "logit_probabilities"]
