@@ -100,9 +100,10 @@ class Draws:
         draw its later slots only for the customers that get that far.
         """
         key = np.asarray(ids, dtype=np.uint64) * _GOLD
-        x = np.empty((k, key.size), dtype=np.uint64)
-        for j in range(k):
-            np.add(key, self._base(purpose, week, first + j), out=x[j])
+        base = int(self._base(purpose, week, first))
+        # slot j's base is base + j * _K_SLOT (mod 2^64): one broadcast add for all rows
+        bases = np.array([(base + j * _KS) & _MASK for j in range(k)], dtype=np.uint64)
+        x = key[None, :] + bases[:, None]
         return _to_unit(_mix(x))
 
     def uniform_matrix(self, purpose: str, week: int, ids: np.ndarray, k: int) -> np.ndarray:

@@ -49,10 +49,10 @@ def remember(moments: np.ndarray, cfg: TouchpointsConfig) -> np.ndarray:
     the episode's own mean. The end is the last moment that happened. The
     rest of the weight goes to the mean (Fredrickson & Kahneman 1993).
     """
-    # Moment by moment over ``moments.T``: an episode has at most a handful of
-    # moments, and seven passes over contiguous rows (when the caller built the
-    # matrix as (moments, episodes) and passes its transpose) cost far less than
-    # row-wise nanmean/argmax over seven columns.
+    # Over ``moments.T``: an episode has at most a handful of moments, and
+    # reductions down the columns of a (moments, episodes) matrix (when the caller
+    # built it so and passes its transpose) are a few passes over contiguous rows,
+    # far cheaper than row-wise nanmean/argmax over seven columns.
     cols = moments.T
     present = ~np.isnan(cols)
     count = present.sum(axis=0)
@@ -61,14 +61,9 @@ def remember(moments: np.ndarray, cfg: TouchpointsConfig) -> np.ndarray:
     dev = np.abs(cols - mean)  # NaN where the moment did not happen
     dev[~present] = -1.0
     # peak: the first moment of largest deviation; end: the last moment present
-    peak = cols[0].copy()
-    best = dev[0].copy()
-    end = cols[0].copy()
-    for j in range(1, cols.shape[0]):
-        farther = dev[j] > best
-        np.copyto(peak, cols[j], where=farther)
-        np.copyto(best, dev[j], where=farther)
-        np.copyto(end, cols[j], where=present[j])
+    peak = np.take_along_axis(cols, dev.argmax(axis=0)[None, :], axis=0)[0]
+    last = cols.shape[0] - 1 - present[::-1].argmax(axis=0)
+    end = np.take_along_axis(cols, last[None, :], axis=0)[0]
     w_mean = 1.0 - cfg.peak_weight - cfg.end_weight
     out = cfg.peak_weight * peak
     out += cfg.end_weight * end
@@ -104,13 +99,18 @@ def survey(score: np.ndarray, effort: np.ndarray, z: np.ndarray,
     return ltr, csat, ces
 
 
-def talk_probability(score: np.ndarray, base: float, pos: float, neg: float,
-                     neutral: float) -> np.ndarray:
-    """Chance of telling others: lowest at a neutral episode, rising at both extremes.
+def talk_factor(score: np.ndarray, pos: float, neg: float, neutral: float) -> np.ndarray:
+    """How much more likely than at a neutral episode a customer is to tell others.
 
-    Steeper for bad experiences than good (East, Hammond & Wright 2007: negative
-    word of mouth is rarer overall but more likely per bad episode).
+    Lowest at a neutral episode, rising at both extremes, steeper for bad
+    experiences than good (East, Hammond & Wright 2007: negative word of mouth
+    is rarer overall but more likely per bad episode).
     """
     d = score - neutral
-    p = base * (1.0 + pos * np.maximum(d, 0.0) + neg * np.maximum(-d, 0.0))
-    return clip(p, 0.0, 1.0)
+    return 1.0 + pos * np.maximum(d, 0.0) + neg * np.maximum(-d, 0.0)
+
+
+def talk_probability(score: np.ndarray, base: float, pos: float, neg: float,
+                     neutral: float) -> np.ndarray:
+    """Chance of telling others: ``base`` at a neutral episode, times :func:`talk_factor`."""
+    return clip(base * talk_factor(score, pos, neg, neutral), 0.0, 1.0)

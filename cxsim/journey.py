@@ -20,7 +20,7 @@ from cxsim import experience as xp
 from cxsim.choice import loyalty_bonus, pick
 from cxsim.config import TOUCHPOINTS
 from cxsim.customers import INDEPENDENT, OWNER, SHOPPING
-from cxsim.queueing import MAX_WAIT_HOURS, wait_law
+from cxsim.queueing import MAX_WAIT_HOURS
 from cxsim.social import neighbours_of
 
 if TYPE_CHECKING:
@@ -74,8 +74,17 @@ class Journey:
         self.metrics = model.metrics
         self._talk: list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]] = []
         self._reviews: list[tuple[np.ndarray, np.ndarray]] = []
-        self._law_key: tuple | None = None
-        self._law: tuple[np.ndarray, np.ndarray] = (np.empty(0), np.empty(0))
+        tc = self.cfg.touchpoints
+        self._sale_rare = np.array([P["handoff_finance"], P["handoff_delivery"], P["delight"]])
+        self._sale_rare_quality = np.array(
+            [tc.handoff_quality, tc.handoff_quality, tc.delight_quality])
+        self._service_tps = np.array([T["communication"], T["service"], T["parts"]])
+        self._service_rows = np.array([S["communication"], S["service"], S["parts"]])
+        self._sale_tps = np.array([T["finance"], T["delivery"]])
+        self._sale_rows = np.array([P["finance"], P["delivery"]])
+        self._service_rare = np.array([S["delight"], S["comeback"], S["recovery"]])
+        self._service_rare_quality = np.array(
+            [tc.delight_quality, tc.failure_quality, tc.recovery_quality])
 
     # -- helpers -------------------------------------------------------------
     @property
@@ -92,19 +101,36 @@ class Journey:
         x += self.m.eff_quality[:, tp][dealers]
         return xp.clip(x, 0.0, 10.0)
 
-    def _rare(self, moments: np.ndarray, col: int, happened: np.ndarray, quality: float,
-              ids: np.ndarray) -> None:
-        """Fill a moment that only some episodes have (hand-off, delight, comeback...).
+    def _experienced_many(self, dealers: np.ndarray, tps: np.ndarray, z: np.ndarray
+                          ) -> np.ndarray:
+        """:meth:`_experienced` of touchpoints ``tps`` (k,), ``z`` (k, episodes)."""
+        x = self.m.eff_sd[dealers] * z
+        x += np.take(self.m.eff_quality[:, tps], dealers, axis=0).T
+        return xp.clip(x, 0.0, 10.0)
 
-        Judged against the customer's average expectation, since no touchpoint owns
-        it; that average is taken only for the few episodes that have the moment.
-        ``moments`` is (moments, episodes); call before this episode's drift.
+    def _expect_many(self, ids: np.ndarray, tps: np.ndarray, values: np.ndarray) -> None:
+        """Write expectations of touchpoints ``tps`` (k,), ``values`` (k, len(ids))."""
+        width = self.pop.expectation.shape[1]
+        _flat(self.pop.expectation)[(ids * width + tps[:, None]).ravel()] = values.ravel()
+
+    def _rare(self, moments: np.ndarray, cols: np.ndarray, happened: np.ndarray,
+              quality: np.ndarray, ids: np.ndarray) -> None:
+        """Fill the moments only some episodes have (hand-offs, delight, comeback...).
+
+        ``happened`` is (len(cols), episodes) and ``quality`` the level of each such
+        moment. Judged against the customer's average expectation, since no
+        touchpoint owns them; that average is taken only for the few episodes that
+        have one. ``moments`` is (moments, episodes); call before this episode's drift.
         """
-        rows = np.flatnonzero(happened)
+        rows = np.flatnonzero(happened.any(axis=0))
         if rows.size:
-            mean_exp = np.take(self.pop.expectation, ids[rows], axis=0).mean(axis=1)
-            moments[col, rows] = xp.moment_satisfaction(
-                np.full(rows.size, quality), mean_exp, self.cfg.touchpoints)
+            expect = np.take(self.pop.expectation, ids[rows], axis=0)
+            # the mean as np.mean takes it (float32 sum, divided by an intp count)
+            mean_exp = expect.sum(axis=1)
+            np.true_divide(mean_exp, np.intp(expect.shape[1]), out=mean_exp, casting="unsafe")
+            felt = np.where(happened[:, rows], quality[:, None], np.nan)  # NaN stays NaN
+            _flat(moments)[(cols[:, None] * moments.shape[1] + rows).ravel()] = \
+                xp.moment_satisfaction(felt, mean_exp, self.cfg.touchpoints).ravel()
 
     # Element (customer, column) of a population matrix through its flat index: a
     # 1-D gather or scatter costs a third of numpy's two-array fancy indexing.
@@ -146,7 +172,8 @@ class Journey:
 
     def _dealer_utility(self, ids: np.ndarray, rows: int | None = None,
                         seller: np.ndarray | None = None,
-                        provider: np.ndarray | None = None) -> np.ndarray:
+                        provider: np.ndarray | None = None,
+                        loyalty: np.ndarray | None = None) -> np.ndarray:
         """Utility of each dealer (rows) for each customer (columns), before masks.
 
         Dealer-major, so the logit works on contiguous rows. ``rows`` > dealers
@@ -168,9 +195,11 @@ class Journey:
         out = np.empty((nd if rows is None else rows, ids.size))
         seller = p.selling_dealer[ids] if seller is None else seller
         provider = p.service_provider[ids] if provider is None else provider
-        np.add(u, loyalty_bonus(ids.size, nd, seller, provider, self._bonded(ids, provider),
-                                m.friction, c.switching_cost, c.service_bond,
-                                self._effort_penalty(ids)), out=out[:nd])
+        if loyalty is None:
+            loyalty = loyalty_bonus(ids.size, nd, seller, provider, self._bonded(ids, provider),
+                                    m.friction, c.switching_cost, c.service_bond,
+                                    self._effort_penalty(ids))
+        np.add(u, loyalty, out=out[:nd])
         return out
 
     # -- process 3: entering the market ----------------------------------------
@@ -197,7 +226,10 @@ class Journey:
             self._markov_purchase(ids)
             return
         nd = m.n_dealers
-        u = self._dealer_utility(ids)
+        # The loyalty bonus weighs in where to go, whether to buy there and the final
+        # choice: computed once for all three.
+        loyalty = self._loyalty(ids)
+        u = self._dealer_utility(ids, loyalty=loyalty)
         u += (c.marketing_weight * (m.eff_quality[:, T["marketing"]] - 7.5))[:, None]
         # Dealer-major masks (C order), so "no dealer left" is a pass over rows.
         blocked = np.empty((nd, ids.size), dtype=bool)
@@ -207,15 +239,20 @@ class Journey:
             blocked |= unaware
         np.copyto(u, -np.inf, where=blocked)
         none_left = blocked.all(axis=0)
-        sales = []
+        # Those who end their search choose among the dealers they visited (stuck:
+        # no dealer left to visit; done: the last visit they will make).
+        final_ids, final_loyalty = [], []
         if none_left.any():
             stuck = ids[none_left]
             visited_any = p.visits[stuck] > 0
-            sales.append(self._final_choice(stuck[visited_any]))
+            final_ids.append(stuck[visited_any])
+            final_loyalty.append(loyalty[:, none_left][:, visited_any])
             self.cal.book("visit", stuck[~visited_any], self.week + 1)
-            ids, u = ids[~none_left], u[:, ~none_left]
+            keep = ~none_left
+            ids, u, loyalty = ids[keep], u[:, keep], loyalty[:, keep]
             if ids.size == 0:
-                self._purchase(*_join(sales))
+                self._purchase(*self._final_choice(np.concatenate(final_ids),
+                                                   np.concatenate(final_loyalty, axis=1)))
                 return
         U = self.draws.uniform_rows("visit", k, ids, len(VISIT_DRAWS))
         Z = ndtri(U[[VISIT_DRAWS["digital"], VISIT_DRAWS["sales"]]])
@@ -243,7 +280,7 @@ class Journey:
         if c.buy_loyalty_weight:
             # The relationship also weighs in the decision to buy where one is
             # (Cox 2025: 74 % of dealer-serviced owners expect to buy there again).
-            z_buy += c.buy_loyalty_weight * self._loyalty(ids)[d, np.arange(ids.size)]
+            z_buy += c.buy_loyalty_weight * loyalty[d, np.arange(ids.size)]
         buys = U[VISIT_DRAWS["buy"]] < _logistic(z_buy)
         drift = tc.expectation_drift
         self._expect(ids[uses_web], T["digital"],
@@ -259,18 +296,24 @@ class Journey:
         att = attitude[cell]
         attitude[cell] = att + tc.own_experience_weight * (visit_score[walk] - att)
         done = p.visits[wid] >= c.max_visits
-        sales.append(self._final_choice(wid[done]))
+        final_ids.append(wid[done])
+        final_loyalty.append(loyalty[:, walk][:, done])
         self.cal.book("visit", wid[~done], self.week + 1)
-        sales.append((ids[buys], d[buys], moments[:, buys]))
-        self._purchase(*_join(sales))
+        self._purchase(*_join([
+            self._final_choice(np.concatenate(final_ids), np.concatenate(final_loyalty, axis=1)),
+            (ids[buys], d[buys], moments[:, buys])]))
 
-    def _final_choice(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The soft end of search: buy at one of the dealers visited (logit)."""
+    def _final_choice(self, ids: np.ndarray, loyalty: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The soft end of search: buy at one of the dealers visited (logit).
+
+        ``loyalty`` is the loyalty bonus (dealers, customers) of these customers.
+        """
         c = self.cfg.choice
         scores = np.take(self.pop.visit_score, ids, axis=0)
         u = c.visit_satisfaction_slope * scores
         if c.buy_loyalty_weight and ids.size:
-            u += c.buy_loyalty_weight * self._loyalty(ids).T
+            u += c.buy_loyalty_weight * loyalty.T
         u = np.where(np.isnan(scores), -np.inf, u)
         d = pick(u, self.draws.uniform("final_choice", self._key(), ids))
         moments = np.full((len(SALE_MOMENTS), ids.size), np.nan)
@@ -298,31 +341,27 @@ class Journey:
             return
         tc = self.cfg.touchpoints
         p, m, k, mt = self.pop, self.m, self._key(), self.metrics
+        moments = np.ascontiguousarray(moments)  # concatenated batches may come in F order
         U = self.draws.uniform_rows("purchase", k, ids, len(SALE_DRAWS))
         Z = ndtri(U[[SALE_DRAWS["finance"], SALE_DRAWS["delivery"], SALE_DRAWS["survey"],
                      SALE_DRAWS["horizon"]]])
-        exp_fin = p.expectation[ids, T["finance"]]
-        exp_del = p.expectation[ids, T["delivery"]]
-        x_fin = self._experienced(d, T["finance"], Z[0])
-        x_del = self._experienced(d, T["delivery"], Z[1])
-        moments[P["finance"]] = xp.moment_satisfaction(x_fin, exp_fin, tc)
-        moments[P["delivery"]] = xp.moment_satisfaction(x_del, exp_del, tc)
-        mt.kpi(d, T["finance"], x_fin)
-        mt.kpi(d, T["delivery"], x_del)
+        tps = self._sale_tps
+        expected = np.take(p.expectation, ids, axis=0)[:, tps].T
+        x = self._experienced_many(d, tps, Z[:2])
+        x_fin, x_del = x
+        moments[self._sale_rows] = xp.moment_satisfaction(x, expected, tc)
+        mt.kpi(d, tps, x)
         fail = m.handoff_fail[d]
         h1 = U[SALE_DRAWS["handoff_finance"]] < fail
         h2 = U[SALE_DRAWS["handoff_delivery"]] < fail
         delight = U[SALE_DRAWS["delight"]] < (tc.delight_rate * m.engagement)[d]
-        self._rare(moments, P["handoff_finance"], h1, tc.handoff_quality, ids)
-        self._rare(moments, P["handoff_delivery"], h2, tc.handoff_quality, ids)
-        self._rare(moments, P["delight"], delight, tc.delight_quality, ids)
+        self._rare(moments, self._sale_rare, np.stack([h1, h2, delight]),
+                   self._sale_rare_quality, ids)
         score = xp.remember(moments.T, tc)
         problems = h1.astype(float) + h2 + (x_fin < tc.problem_below) + \
             (x_del < tc.problem_below)
         effort = xp.effort_score(problems, 0.0, tc)
-        drift = tc.expectation_drift
-        self._expect(ids, T["finance"], xp.drift(exp_fin, x_fin, drift))
-        self._expect(ids, T["delivery"], xp.drift(exp_del, x_del, drift))
+        self._expect_many(ids, tps, xp.drift(expected, x, tc.expectation_drift))
         # Accounts and loyalty.
         old = p.selling_dealer[ids]
         had = old >= 0
@@ -356,16 +395,6 @@ class Journey:
         self._speak(ids, d, score, U[SALE_DRAWS["talk"]], U[SALE_DRAWS["review"]])
 
     # -- process 6: ownership and service ------------------------------------------
-    def _wait_law(self) -> tuple[np.ndarray, np.ndarray]:
-        """Each lane's (chance to wait, wait rate) this week: computed once a week, not
-        once per visit (the stepped engine serves one customer at a time)."""
-        m = self.m
-        key = (self.week, m.bays.tobytes(), m.lane_rate.tobytes(), m.service_rate.tobytes())
-        if self._law_key != key:
-            self._law_key = key
-            self._law = wait_law(m.bays, m.lane_rate, m.service_rate)
-        return self._law
-
     def service(self, ids: np.ndarray) -> None:
         """Service needs: choose where, live the visit, book the next need."""
         if ids.size == 0:
@@ -418,62 +447,60 @@ class Journey:
         p.serviced_at_seller[ids[own]] = True
         m.lane_arrivals += np.bincount(d, minlength=nd)
         # The lane: wait from the M/M/c law at the lane's smoothed load.
-        pw, rate = self._wait_law()
+        pw, rate = m.wait_chance, m.wait_rate
         with np.errstate(divide="ignore"):  # an overloaded lane: rate 0, capped below
             waits = np.where(draw("wait") < pw[d], -np.log(draw("wait_length")) / rate[d],
                              0.0)
         np.minimum(waits, MAX_WAIT_HOURS, out=waits)
-        exp_com = p.expectation[ids, T["communication"]]
-        exp_svc = p.expectation[ids, T["service"]]
-        exp_parts = p.expectation[ids, T["parts"]]
+        # The three touchpoints of a visit as rows of one block each: what was
+        # experienced, what was expected, how it felt.
+        tps = self._service_tps
+        expected = np.take(p.expectation, ids, axis=0)[:, tps].T
+        exp_com, exp_svc, exp_parts = expected
         moments = np.full((len(SERVICE_MOMENTS), ids.size), np.nan)
-        x_com = self._experienced(d, T["communication"], Z[0])
-        x_svc = self._experienced(d, T["service"], Z[1])
-        x_parts = self._experienced(d, T["parts"], Z[2])
-        moments[S["communication"]] = xp.moment_satisfaction(x_com, exp_com, tc)
+        x = self._experienced_many(d, tps, Z[:3])
+        x_com, x_svc, x_parts = x
         # Chances that depend only on the dealer are computed per dealer, then looked up.
         q_parts = m.eff_quality[:, T["parts"]]
         parts_ok = draw("parts") < _logistic(
             np.log(tc.parts_available / (1 - tc.parts_available) if tc.parts_available < 1
                    else 50.0) + tc.parts_quality_slope * (q_parts - 7.5))[d]
-        x_parts_felt = np.where(parts_ok, x_parts, tc.parts_missing_quality)
-        moments[S["parts"]] = xp.moment_satisfaction(x_parts_felt, exp_parts, tc)
+        felt = x.copy()
+        np.copyto(felt[2], tc.parts_missing_quality, where=~parts_ok)
+        moments[self._service_rows] = xp.moment_satisfaction(felt, expected, tc)
         waited = np.flatnonzero(waits > 0.05)
         if waited.size:
             x_wait = xp.clip(x_svc[waited] - tc.wait_penalty_per_hour * waits[waited],
                              0.0, 10.0)
             moments[S["wait"], waited] = xp.moment_satisfaction(x_wait, exp_svc[waited], tc)
-        moments[S["service"]] = xp.moment_satisfaction(x_svc, exp_svc, tc)
         delight = draw("delight") < (tc.delight_rate * m.engagement)[d]
-        self._rare(moments, S["delight"], delight, tc.delight_quality, ids)
         q_svc = m.eff_quality[:, T["service"]]
         fixed_logit = np.log(tc.fix_first_time / (1 - tc.fix_first_time)) \
             if tc.fix_first_time < 1 else 50.0
         fixed = draw("fixed") < _logistic(
             fixed_logit + tc.fix_quality_slope * (q_svc - 7.5))[d]
         comeback = ~fixed
-        self._rare(moments, S["comeback"], comeback, tc.failure_quality, ids)
         recovered = comeback & (draw("recovery") < (tc.recovery_rate * m.engagement)[d])
-        self._rare(moments, S["recovery"], recovered, tc.recovery_quality, ids)
-        score = xp.remember(moments.T, tc)
+        self._rare(moments, self._service_rare, np.stack([delight, comeback, recovered]),
+                   self._service_rare_quality, ids)
         # A good recovery lifts satisfaction but not loyalty (de Matos et al. 2007):
-        # the attitude that drives choice remembers the episode without it.
-        loyalty_score = score
-        if recovered.any():
-            loyalty_score = score.copy()
-            no_recovery = moments[:, recovered]
+        # the attitude that drives choice remembers the episode without it. Both
+        # memories in one pass: the recovered episodes again, recovery left out.
+        recovered_rows = np.flatnonzero(recovered)
+        if recovered_rows.size:
+            no_recovery = moments[:, recovered_rows]
             no_recovery[S["recovery"]] = np.nan
-            loyalty_score[recovered] = xp.remember(no_recovery.T, tc)
+            both = xp.remember(np.concatenate([moments, no_recovery], axis=1).T, tc)
+            score = both[:ids.size]
+            loyalty_score = score.copy()
+            loyalty_score[recovered_rows] = both[ids.size:]
+        else:
+            score = loyalty_score = xp.remember(moments.T, tc)
         problems = comeback.astype(float) + ~parts_ok + (x_svc < tc.problem_below) + \
             (x_com < tc.problem_below)
         effort = xp.effort_score(problems, waits, tc)
-        drift = tc.expectation_drift
-        self._expect(ids, T["service"], xp.drift(exp_svc, x_svc, drift))
-        self._expect(ids, T["communication"], xp.drift(exp_com, x_com, drift))
-        self._expect(ids, T["parts"], xp.drift(exp_parts, x_parts_felt, drift))
-        mt.kpi(d, T["service"], x_svc)
-        mt.kpi(d, T["communication"], x_com)
-        mt.kpi(d, T["parts"], x_parts)
+        self._expect_many(ids, tps, xp.drift(expected, felt, tc.expectation_drift))
+        mt.kpi(d, tps, x)
         mt.add_many(d, {"service_visits": 1.0, "wait_hours_sum": waits,
                         "revenue_k": m.service_ticket_k,
                         "gross_profit_k": m.gross_per_service[d]})
@@ -509,14 +536,14 @@ class Journey:
         """Decide who talks and who reviews; the talk itself spreads at week's end."""
         w = self.cfg.word_of_mouth
         p = self.pop
-        pt = xp.talk_probability(score, w.talk_rate, w.talk_positive_slope,
-                                 w.talk_negative_slope, w.talk_neutral)
+        factor = xp.talk_factor(score, w.talk_positive_slope, w.talk_negative_slope,
+                                w.talk_neutral)
+        pt = xp.clip(w.talk_rate * factor, 0.0, 1.0)
         pt *= p.talkativeness[ids]
         talks = u_talk < pt
         if talks.any():
             self._talk.append((ids[talks], d[talks], score[talks], False))
-        pr = xp.talk_probability(score, w.review_rate, w.talk_positive_slope,
-                                 w.talk_negative_slope, w.talk_neutral)
+        pr = xp.clip(w.review_rate * factor, 0.0, 1.0)
         pr *= p.affinity[ids]
         posts = u_review < pr
         if posts.any():

@@ -38,6 +38,7 @@ class Metrics:
         self._cur = np.zeros((len(COUNTS), n_dealers))
         self._counts = np.zeros((weeks, len(COUNTS), n_dealers))
         self._row_of = {k: i for i, k in enumerate(COUNTS)}
+        self._offsets: dict[tuple[str, ...], np.ndarray] = {}
         self.cur = {k: self._cur[i] for i, k in enumerate(COUNTS)}
         self.kpi_sum = np.zeros((n_dealers, len(TOUCHPOINTS)))
         self.kpi_n = np.zeros((n_dealers, len(TOUCHPOINTS)))
@@ -70,17 +71,31 @@ class Metrics:
         weights = np.empty((k, n))
         for j, v in enumerate(items.values()):
             weights[j] = v
-        index = dealers[None, :] + self.d * np.arange(k)[:, None]
-        totals = np.bincount(index.ravel(), weights=weights.ravel(),
-                             minlength=k * self.d).reshape(k, self.d)
-        self._cur[[self._row_of[name] for name in items]] += totals
+        names = tuple(items)
+        offsets = self._offsets.get(names)
+        if offsets is None:  # where each counter's bins start in the flat week matrix
+            offsets = self._offsets[names] = \
+                self.d * np.array([self._row_of[name] for name in names])[:, None]
+        index = dealers[None, :] + offsets
+        self._cur += np.bincount(index.ravel(), weights=weights.ravel(),
+                                 minlength=self._cur.size).reshape(self._cur.shape)
 
-    def kpi(self, dealers: np.ndarray, touchpoint: int, experienced: np.ndarray) -> None:
-        """Record experienced quality of a touchpoint, as its department measures it."""
+    def kpi(self, dealers: np.ndarray, touchpoints: int | np.ndarray,
+            experienced: np.ndarray) -> None:
+        """Record experienced quality of touchpoints, as their departments measure it.
+
+        ``touchpoints`` is one touchpoint, with ``experienced`` one value per event,
+        or k touchpoints with ``experienced`` (k, events).
+        """
         if dealers.size == 0:
             return
-        self.kpi_sum[:, touchpoint] += np.bincount(dealers, weights=experienced, minlength=self.d)
-        self.kpi_n[:, touchpoint] += np.bincount(dealers, minlength=self.d)
+        nt = self.kpi_sum.shape[1]
+        index = (dealers * nt + np.asarray(touchpoints).reshape(-1, 1)).ravel()
+        # Flat (dealer, touchpoint) bins: each bin sums its own events in order, as
+        # a bincount per touchpoint would.
+        self.kpi_sum += np.bincount(index, weights=np.ravel(experienced),
+                                    minlength=self.kpi_sum.size).reshape(self.kpi_sum.shape)
+        self.kpi_n += np.bincount(index, minlength=self.kpi_n.size).reshape(self.kpi_n.shape)
 
     def close_week(self, week: int, record: bool, state: dict[str, np.ndarray],
                    market: dict[str, float]) -> None:

@@ -24,6 +24,7 @@ from cxsim.dealers import Dealer
 from cxsim.draws import Draws
 from cxsim.journey import Journey
 from cxsim.metrics import Metrics
+from cxsim.queueing import wait_law
 from cxsim.social import serpentine_order, small_world, to_networkx
 
 FAR_PAST = -(10**6)
@@ -291,6 +292,9 @@ class CxModel(mesa.Model):
         self._update_friction()
         self.agents_by_type[Dealer].do("step")
         self._refresh_dealers()
+        # Each lane's chance to wait and wait rate at its smoothed load, once a week.
+        self.wait_chance, self.wait_rate = wait_law(self.bays, self.lane_rate,
+                                                    self.service_rate)
         self.journey.advertise()
         if self.cfg.engine == "stepped":
             self.customer_set.shuffle_do("step")
