@@ -54,16 +54,16 @@ def remember(moments: np.ndarray, cfg: TouchpointsConfig) -> np.ndarray:
     # built it so and passes its transpose) are a few passes over contiguous rows,
     # far cheaper than row-wise nanmean/argmax over seven columns.
     cols = moments.T
+    k, n = cols.shape
     present = ~np.isnan(cols)
     count = present.sum(axis=0)
     mean = np.where(present, cols, 0.0).sum(axis=0)
     mean /= count
-    dev = np.abs(cols - mean)  # NaN where the moment did not happen
-    dev[~present] = -1.0
+    dev = np.where(present, np.abs(cols - mean), -1.0)
     # peak: the first moment of largest deviation; end: the last moment present
-    peak = np.take_along_axis(cols, dev.argmax(axis=0)[None, :], axis=0)[0]
-    last = cols.shape[0] - 1 - present[::-1].argmax(axis=0)
-    end = np.take_along_axis(cols, last[None, :], axis=0)[0]
+    episode = np.arange(n)
+    peak = cols[dev.argmax(axis=0), episode]
+    end = cols[k - 1 - present[::-1].argmax(axis=0), episode]
     w_mean = 1.0 - cfg.peak_weight - cfg.end_weight
     out = cfg.peak_weight * peak
     out += cfg.end_weight * end
