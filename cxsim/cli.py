@@ -10,10 +10,12 @@ import logging
 import shutil
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from cxsim.compose import CONF_DIR, compose_config, explain, to_run_config
@@ -62,6 +64,11 @@ def _candidates(overrides: list[str]) -> list[list[str]]:
     return lists
 
 
+def _sets_plots(task_overrides: list[str]) -> bool:
+    """True if the user gave ``plots=...`` on the command line."""
+    return any(o.lstrip("+~").split("=", 1)[0] == "plots" for o in task_overrides)
+
+
 def preflight(argv: list[str]) -> str | None:
     """None if every override composes into a valid config, else the one-line reason."""
     try:
@@ -78,9 +85,14 @@ def _app(cfg: DictConfig) -> None:
     from cxsim.sweep import already_done
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
-    out = Path(HydraConfig.get().runtime.output_dir)
+    hc = HydraConfig.get()
+    out = Path(hc.runtime.output_dir)
     try:
         run_cfg = to_run_config(cfg)
+        if hc.mode == RunMode.MULTIRUN and not _sets_plots(list(hc.overrides.task)):
+            # A sweep's jobs skip their own PNGs (drawing them costs about as much as
+            # simulating); the sweep's summary plots cover the sweep. plots=true asks.
+            run_cfg = replace(run_cfg, plots=False)
         if already_done(out, run_cfg):  # a resumed sweep: this job finished before
             print(f"cxsim: skipped, already done -> {out}")
             return

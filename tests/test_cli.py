@@ -129,3 +129,20 @@ def test_multirun_sweep_makes_one_folder_per_job(tmp_path):
     for p in summaries:
         assert json.loads(p.read_text())["customers"] == 1000
         assert (p.parent / "weekly_metrics.parquet").exists()
+
+
+def test_sweep_jobs_skip_their_own_plots_unless_asked(tmp_path):
+    # Per-job PNGs cost about as much as the simulation; a sweep draws its own
+    # summary plots instead, and plots=true brings the per-job ones back.
+    quiet = ["customers.n=1000", "market.years=1", "progress=false"]
+    _ok(cxsim("-m", "seed=1", *quiet, f"hydra.sweep.dir={tmp_path / 'auto'}", cwd=tmp_path))
+    job = tmp_path / "auto" / "0"
+    assert (job / "summary.json").exists() and not (job / "plots").exists()
+    assert json.loads((job / "config.json").read_text())["plots"] is False
+    assert (tmp_path / "auto" / "plots").is_dir()  # the sweep's own plots
+    _ok(cxsim("-m", "seed=1", *quiet, "plots=true", f"hydra.sweep.dir={tmp_path / 'asked'}",
+              cwd=tmp_path))
+    for name in PLOTS:
+        assert (tmp_path / "asked" / "0" / "plots" / name).stat().st_size > 0, name
+    _ok(cxsim(*quiet, f"hydra.run.dir={tmp_path / 'single'}", cwd=tmp_path))
+    assert (tmp_path / "single" / "plots").is_dir()  # a single run draws them by default
