@@ -84,8 +84,11 @@ class Calendar:
         ids = np.asarray(ids)
         if ids.size == 0:
             return
-        weeks = np.minimum(np.asarray(weeks), NEVER).astype(np.int32)
-        weeks = np.broadcast_to(weeks, ids.shape)
+        weeks = np.asarray(weeks)
+        if weeks.ndim == 0:  # one week for the whole batch
+            weeks = np.full(ids.shape, min(int(weeks), NEVER), dtype=np.int32)
+        else:
+            weeks = np.minimum(weeks, NEVER).astype(np.int32)
         ids = ids.astype(np.int32)
         self.due[kind][ids] = weeks
         span_end, epoch_end = self._span_end[kind], self._epoch_end[kind]

@@ -51,6 +51,7 @@ class Dealer(mesa.Agent):
         self.consistency_spend = 0.0
         self.extra_bays = 0
         self._pull = 1.0 - math.exp(-1.0 / cfg.quality_lag_weeks) if cfg.quality_lag_weeks else 1.0
+        self._set_targets()
 
     # -- investment --------------------------------------------------------
     def invest(self, spend: np.ndarray, engagement_spend: float, consistency_spend: float,
@@ -61,6 +62,16 @@ class Dealer(mesa.Agent):
         self.consistency_spend = consistency_spend
         self.bays += extra_bays - self.extra_bays
         self.extra_bays = extra_bays
+        self._set_targets()
+
+    def _set_targets(self) -> None:
+        """Where quality, engagement and consistency head under the current spend."""
+        c = self.cfg
+        self._target = budget_map(self.base_quality, self.spend, c.quality_max, c.spend_half)
+        self._e_target = self.base_engagement + (1.0 - self.base_engagement) * (
+            1.0 - 2.0 ** (-self.engagement_spend / c.engagement_spend_half))
+        self._sd_target = self.spec.consistency_sd * 2.0 ** (-self.consistency_spend
+                                                             / c.consistency_spend_half)
 
     @property
     def yearly_investment(self) -> float:
@@ -70,21 +81,15 @@ class Dealer(mesa.Agent):
 
     def step(self) -> None:
         """Move delivered quality, engagement and consistency toward their targets."""
-        c = self.cfg
-        target = budget_map(self.base_quality, self.spend, c.quality_max, c.spend_half)
-        self.quality += self._pull * (target - self.quality)
-        e_target = self.base_engagement + (1.0 - self.base_engagement) * (
-            1.0 - 2.0 ** (-self.engagement_spend / c.engagement_spend_half))
-        self.engagement += self._pull * (e_target - self.engagement)
-        sd_target = self.spec.consistency_sd * 2.0 ** (-self.consistency_spend
-                                                       / c.consistency_spend_half)
-        self.consistency_sd += self._pull * (sd_target - self.consistency_sd)
+        self.quality += self._pull * (self._target - self.quality)
+        self.engagement += self._pull * (self._e_target - self.engagement)
+        self.consistency_sd += self._pull * (self._sd_target - self.consistency_sd)
 
     # -- what customers meet ------------------------------------------------
     def effective_quality(self) -> np.ndarray:
         """Quality per touchpoint as customers meet it, engagement included."""
         lift = 1.0 + self.cfg.engagement_effect * (self.engagement - 0.5)
-        return np.clip(self.quality * lift, 0.0, 10.0)
+        return np.minimum(np.maximum(self.quality * lift, 0.0), 10.0)
 
     def effective_sd(self) -> float:
         """Spread of delivered quality: engaged staff are more consistent."""
