@@ -17,9 +17,11 @@ import numpy as np
 NEVER = np.iinfo(np.int32).max
 
 SPAN = 8
-"""Weeks in the near pool, which is sifted every week."""
+"""Weeks in the open span, whose bookings are sorted by week when it opens."""
 EPOCH = 64
 """Weeks in the middle pool, which is sifted when a new span opens."""
+PRESORT = 4096
+"""Bookings in a batch from which its middle-pool part is filed by span right away."""
 
 
 class _Pool:
@@ -35,6 +37,10 @@ class _Pool:
         if ids.size:
             self.ids.append(ids)
             self.weeks.append(weeks)
+
+    @staticmethod
+    def join(ids: list[np.ndarray], weeks: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        return np.concatenate(ids), np.concatenate(weeks)
 
     def joined(self) -> tuple[np.ndarray, np.ndarray]:
         if len(self.ids) != 1:
@@ -58,23 +64,31 @@ class Calendar:
 
     A booking goes, by its week, to the near pool (the open span of ``SPAN``
     weeks), the middle pool (the rest of the open epoch of ``EPOCH`` weeks) or
-    the far pool. Each week the near pool is sifted for that week's bookings;
-    when a span opens, the middle pool is sifted for it; when an epoch opens,
-    the far pool. Every step is a handful of whole-array operations whatever
-    the spread of the booked weeks: a week's service visits book their next
-    need over a hundred-odd weeks and its buyers their replacement over a
-    decade, and filing those batches week by week (or span by span) cost a
-    Python-level step per piece, the engine's main overhead at 20,000
-    customers. Each booking is sifted about ``SPAN / 2`` times in the near
-    pool and ``EPOCH / SPAN / 2`` times in the middle, as contiguous int32
-    compares, which stays a small share of the work at ten million customers.
+    the far pool. When a span opens, the middle pool is sifted for it and what
+    it holds is sorted by week once (a radix sort on the week's offset), so a
+    week's bookings are then a slice; bookings made into the open span after
+    that wait in a small fresh pool, sifted each week. When an epoch opens, the
+    far pool is sifted for it. Every step is a handful of whole-array
+    operations whatever the spread of the booked weeks: a week's service visits
+    book their next need over a hundred-odd weeks and its buyers their
+    replacement over a decade, and filing those batches week by week (or span
+    by span) cost a Python-level step per piece, the engine's main overhead at
+    20,000 customers. Each booking is sifted about ``EPOCH / SPAN / 2`` times in
+    the middle pool, as contiguous int32 compares, a small share of the work at
+    ten million customers.
     """
 
     def __init__(self, n: int, kinds: tuple[str, ...]) -> None:
         self.due = {k: np.full(n, NEVER, dtype=np.int32) for k in kinds}
-        self._near = {k: _Pool() for k in kinds}
+        self._fresh = {k: _Pool() for k in kinds}
         self._middle = {k: _Pool() for k in kinds}
+        self._middle_spans: dict[str, dict[int, _Pool]] = {k: {} for k in kinds}
         self._far = {k: _Pool() for k in kinds}
+        # The open span's bookings sorted by week, where each week starts in them,
+        # and how far they have been popped.
+        self._span: dict[str, tuple[np.ndarray, list[int]]] = {
+            k: (np.empty(0, np.int32), [0] * (SPAN + 1)) for k in kinds}
+        self._cursor = dict.fromkeys(kinds, 0)
         # Ends (exclusive) of the open span and epoch; nothing is open before the first pop.
         self._span_end = dict.fromkeys(kinds, -NEVER)
         self._epoch_end = dict.fromkeys(kinds, -NEVER)
@@ -94,7 +108,7 @@ class Calendar:
         span_end, epoch_end = self._span_end[kind], self._epoch_end[kind]
         lo, hi = int(weeks.min()), int(weeks.max())
         if hi < span_end:
-            self._near[kind].add(ids, weeks)
+            self._fresh[kind].add(ids, weeks)
         elif lo >= epoch_end:
             if hi == NEVER:  # never due: only ``due`` needs to know
                 keep = weeks < NEVER
@@ -105,37 +119,74 @@ class Calendar:
             far = weeks >= epoch_end
             middle = ~(near | far)
             far &= weeks < NEVER
-            self._near[kind].add(ids[near], weeks[near])
-            self._middle[kind].add(ids[middle], weeks[middle])
+            self._fresh[kind].add(ids[near], weeks[near])
+            self._to_middle(kind, ids[middle], weeks[middle])
             self._far[kind].add(ids[far], weeks[far])
+
+    def _to_middle(self, kind: str, ids: np.ndarray, weeks: np.ndarray) -> None:
+        """File bookings of the open epoch: a large batch by span now (one radix sort),
+        so it is touched once more only when its span opens; a small one into the
+        pool sifted at each span's opening (cheaper than a Python step per span)."""
+        if ids.size < PRESORT:
+            self._middle[kind].add(ids, weeks)
+            return
+        span = weeks // SPAN
+        first = int(span.min())
+        offset = (span - first).astype(np.uint8)  # an epoch holds EPOCH / SPAN spans
+        order = np.argsort(offset, kind="stable")
+        ids, weeks = ids[order], weeks[order]
+        cuts = np.concatenate([[0], np.cumsum(np.bincount(offset))]).tolist()
+        spans = self._middle_spans[kind]
+        for j, (a, b) in enumerate(zip(cuts[:-1], cuts[1:], strict=True)):
+            if b > a:
+                spans.setdefault(first + j, _Pool()).add(ids[a:b], weeks[a:b])
 
     def cancel(self, kind: str, ids: np.ndarray) -> None:
         """Drop the bookings of ``kind`` for these ids."""
         self.due[kind][np.asarray(ids, dtype=np.int64)] = NEVER
 
     def _open(self, kind: str, week: int) -> None:
-        """Move the bookings of the span (and epoch) holding ``week`` nearer."""
+        """Open the span (and epoch) holding ``week``: its bookings, sorted by week."""
         if week < self._span_end[kind]:
             return
         if week >= self._epoch_end[kind]:
             end = (week // EPOCH + 1) * EPOCH
             self._epoch_end[kind] = end
-            self._middle[kind].add(*self._far[kind].split(end))
-        end = (week // SPAN + 1) * SPAN
-        self._span_end[kind] = end
-        self._near[kind].add(*self._middle[kind].split(end))
+            self._to_middle(kind, *self._far[kind].split(end))
+        start = week // SPAN * SPAN
+        self._span_end[kind] = start + SPAN
+        # What is left of the last span is past (each week is popped in turn).
+        self._fresh[kind] = _Pool()
+        ids, weeks = self._middle[kind].split(start + SPAN)
+        filed = self._middle_spans[kind].pop(start // SPAN, None)
+        if filed is not None:
+            ids, weeks = _Pool.join([ids, *filed.ids], [weeks, *filed.weeks])
+        offset = weeks - start
+        live = offset >= 0
+        if not live.all():
+            ids, offset = ids[live], offset[live]
+        order = np.argsort(offset.astype(np.uint8), kind="stable")  # radix sort
+        bounds = np.searchsorted(offset[order], np.arange(SPAN + 1)).tolist()
+        self._span[kind] = (ids[order], bounds)
+        self._cursor[kind] = 0
 
     def _this_week(self, kind: str, week: int, consume: bool) -> np.ndarray:
         self._open(kind, week)
-        pool = self._near[kind]
-        ids, weeks = pool.joined()
-        if ids.size == 0:
-            return np.empty(0, dtype=np.int64)
-        now = weeks == week
+        ids, bounds = self._span[kind]
+        j = week % SPAN
+        a, b = max(bounds[j], self._cursor[kind]), bounds[j + 1]
         if consume:
-            later = weeks > week  # earlier weeks are past: their bookings are dead
-            pool.ids, pool.weeks = [ids[later]], [weeks[later]]
-        hits = ids[now]
+            self._cursor[kind] = max(b, self._cursor[kind])
+        hits = ids[a:b]
+        fresh = self._fresh[kind]
+        if fresh.ids:
+            f_ids, f_weeks = fresh.joined()
+            now = f_weeks == week
+            if consume:
+                later = f_weeks > week  # earlier weeks are past: their bookings are dead
+                fresh.ids, fresh.weeks = [f_ids[later]], [f_weeks[later]]
+            if now.any():
+                hits = np.concatenate([hits, f_ids[now]])
         if hits.size == 0:
             return np.empty(0, dtype=np.int64)
         return self._current(kind, week, hits.astype(np.int64))
@@ -145,7 +196,7 @@ class Calendar:
         # In id order: every process gathers a dozen population columns at these
         # ids, and ascending addresses cost far fewer cache and TLB misses than
         # random ones at a million customers.
-        return np.sort(self._this_week(kind, week, consume=True))
+        return np.sort(self._this_week(kind, week, consume=True), kind="stable")
 
     def peek(self, kind: str, week: int) -> np.ndarray:
         """Like :meth:`pop` but leaves the bookings in place (in no particular order)."""
