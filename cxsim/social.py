@@ -42,6 +42,8 @@ def small_world(order: np.ndarray, degree: int, rewire: float, draws: Draws) -> 
     rewired = (u < rewire) & (new != src)
     dst = np.where(rewired, new, dst)
     a, b = order[src], order[dst]
+    if n < 2**31:  # 32-bit indices: half the memory traffic of sorting the ties into rows
+        a, b = a.astype(np.int32), b.astype(np.int32)
     rows = np.concatenate([a, b])
     cols = np.concatenate([b, a])
     adj = sp.csr_matrix((np.ones(rows.size, dtype=np.float32), (rows, cols)), shape=(n, n))
