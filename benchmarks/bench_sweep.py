@@ -1,20 +1,25 @@
 """Default runs per minute in a Hydra sweep on 2 workers (joblib launcher).
 
-Runs the default market (20,000 customers, 5 recorded years, plots on, as
-``cxsim`` does) for N seeds through ``hydra/launcher=joblib
-hydra.launcher.n_jobs=2``, then the same command again, when every job is
-skipped as already done: the second run's time is the sweep's fixed cost
-(start-up, validating the overrides, launching, aggregating).
+Runs the default market (20,000 customers, 5 recorded years) for N seeds
+through ``cxsim -m seed=... hydra/launcher=joblib hydra.launcher.n_jobs=2``,
+exactly as a user would (each job writes its Parquet tables and summary; a
+sweep's jobs skip their own PNGs unless ``plots=true``, and the sweep ends by
+aggregating every job into ``sweep_summary.parquet`` with its plots).
 
-    .venv/bin/python benchmarks/bench_sweep.py          # 6 jobs
-    .venv/bin/python benchmarks/bench_sweep.py 10       # any number of jobs
+Two sweep sizes are timed in one run and a line T(N) = fixed + N x per-run is
+fitted through them, which separates the one-off cost (start-up, checking the
+overrides, starting the workers, aggregating) from the cost of each run; the
+time for 1,000 runs is projected from that line. ``--jobs 1000`` runs one
+sweep of that size for real instead.
 
-Prints the wall time, runs per minute with and without the fixed cost, and
-the per-job run times the jobs reported.
+    .venv/bin/python benchmarks/bench_sweep.py                 # 10 and 40 runs
+    .venv/bin/python benchmarks/bench_sweep.py --sizes 20 80
+    .venv/bin/python benchmarks/bench_sweep.py --jobs 1000     # the real thing (~10 min)
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import re
@@ -27,37 +32,50 @@ from pathlib import Path
 CXSIM = str(Path(sys.executable).parent / "cxsim")
 
 
-def sweep(sweep_dir: Path, jobs: int) -> tuple[float, str]:
-    seeds = ",".join(str(s) for s in range(1, jobs + 1))
-    cmd = [CXSIM, "-m", f"seed={seeds}", "progress=false", "hydra/launcher=joblib",
-           "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={sweep_dir}"]
+def sweep(sweep_dir: Path, jobs: int) -> tuple[float, list[float]]:
+    """Wall seconds of a sweep of ``jobs`` default runs, and each job's reported time."""
+    cmd = [CXSIM, "-m", f"seed=range(1,{jobs + 1})", "progress=false",
+           "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={sweep_dir}"]
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=sweep_dir.parent, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - t0
     if proc.returncode != 0:
         sys.exit(proc.stderr[-3000:])
-    return seconds, proc.stdout
+    per_job = [float(s) for s in re.findall(r"weeks in ([\d.]+) s", proc.stdout)]
+    if len(per_job) != jobs:
+        sys.exit(f"expected {jobs} finished jobs, saw {len(per_job)}")
+    return seconds, per_job
 
 
 def main() -> None:
-    jobs = int(sys.argv[1]) if len(sys.argv) > 1 else 6
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}")
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs=2, default=(10, 40), metavar=("SMALL", "LARGE"))
+    ap.add_argument("--jobs", type=int, help="run one sweep of this many jobs instead")
+    args = ap.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}; default runs, joblib launcher, 2 workers")
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
-        sweep_dir = Path(tmp) / "sweep"
-        total, out = sweep(sweep_dir, jobs)
-        fixed, again = sweep(sweep_dir, jobs)
-    per_job = [float(s) for s in re.findall(r"weeks in ([\d.]+) s", out)]
-    skipped = again.count("skipped, already done")
-    print(f"{jobs} default runs on 2 workers (joblib): {total:.1f} s wall, "
-          f"{60 * jobs / total:.1f} runs/min")
-    print(f"fixed cost (same sweep again, {skipped}/{jobs} jobs skipped): {fixed:.1f} s; "
-          f"without it {60 * jobs / max(total - fixed, 1e-9):.1f} runs/min")
-    if per_job:
-        print(f"per job (simulate + write + plots, as reported): mean "
-              f"{sum(per_job) / len(per_job):.1f} s, min {min(per_job):.1f} s, "
-              f"max {max(per_job):.1f} s")
+        if args.jobs:
+            total, per_job = sweep(Path(tmp) / "sweep", args.jobs)
+            print(f"{args.jobs} runs: {total:.0f} s wall = {total / 60:.1f} min, "
+                  f"{60 * args.jobs / total:.1f} runs/min; a job itself (simulate + write) "
+                  f"{sum(per_job) / len(per_job):.2f} s on average")
+            return
+        small, large = args.sizes
+        t_small, jobs_small = sweep(Path(tmp) / "small", small)
+        t_large, jobs_large = sweep(Path(tmp) / "large", large)
+    per_run = (t_large - t_small) / (large - small)
+    fixed = t_small - small * per_run
+    job_times = jobs_small + jobs_large
+    print(f"{small:>5} runs: {t_small:6.1f} s wall")
+    print(f"{large:>5} runs: {t_large:6.1f} s wall")
+    print(f"fitted: {fixed:.1f} s fixed + {per_run:.2f} s a run (2 workers) "
+          f"= {60 / per_run:.0f} runs/min once started")
+    print(f"a job itself (simulate + write, as the jobs report): mean "
+          f"{sum(job_times) / len(job_times):.2f} s, min {min(job_times):.2f} s; "
+          f"Hydra's share per job {2 * per_run - sum(job_times) / len(job_times):.2f} s")
+    print(f"projected 1,000 runs: {(fixed + 1000 * per_run) / 60:.1f} min")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,14 @@ _FLAGS_WITH_VALUE = {"--config-path", "-cp", "--config-name", "-cn", "--config-d
                      "--cfg", "-c", "--package", "-p", "--experimental-rerun"}
 
 
+_PREFLIGHT_PASSED = False
+
+
+def preflight_passed() -> bool:
+    """True once this process's command line passed :func:`preflight` (see the sweeper)."""
+    return _PREFLIGHT_PASSED
+
+
 def _user_overrides(argv: list[str]) -> list[str]:
     out, skip = [], False
     for arg in argv:
@@ -150,6 +158,8 @@ def main() -> None:
         if reason is not None:
             print(f"cxsim: error: {reason}", file=sys.stderr)
             sys.exit(BAD_INPUT)
+        global _PREFLIGHT_PASSED
+        _PREFLIGHT_PASSED = True
     _app()
 
 

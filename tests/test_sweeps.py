@@ -306,3 +306,25 @@ def test_launcher_configs_compose(launcher, expect, tmp_path):
         assert "include_dashboard: false" in proc.stdout
     if launcher == "slurm":
         assert "timeout_min: 30" in proc.stdout
+
+
+def test_sweeper_checks_jobs_itself_when_not_started_by_cxsim(tmp_path):
+    # The cxsim command checks every swept value before Hydra starts, so the
+    # sweeper skips Hydra's own pass over the jobs; started without that check
+    # (the Hydra app called directly), the sweeper checks every job before the
+    # first runs, as Hydra's basic sweeper does: a bad second value, no job run.
+    sweep = tmp_path / "sweep"
+    code = ("import sys; from cxsim.cli import _app; "
+            f"sys.argv = ['x', '-m', 'customers.n=1000,abc', 'market.years=1', 'plots=false', "
+            f"'progress=false', 'hydra.sweep.dir={sweep}']; _app()")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode != 0
+    assert "abc" in proc.stderr
+    assert not (sweep / "0").exists()  # caught before job 0 ran
+    # The same through the cxsim command: one line, exit 2, nothing made.
+    proc = subprocess.run([CXSIM, "-m", "customers.n=1000,abc", "market.years=1",
+                           f"hydra.sweep.dir={sweep}"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert not (sweep / "0").exists()
