@@ -38,6 +38,7 @@ class Metrics:
         self._cur = np.zeros((len(COUNTS), n_dealers))
         self._counts = np.zeros((weeks, len(COUNTS), n_dealers))
         self._row_of = {k: i for i, k in enumerate(COUNTS)}
+        self._offsets: dict[tuple[str, ...], np.ndarray] = {}
         self.cur = {k: self._cur[i] for i, k in enumerate(COUNTS)}
         self.kpi_sum = np.zeros((n_dealers, len(TOUCHPOINTS)))
         self.kpi_n = np.zeros((n_dealers, len(TOUCHPOINTS)))
@@ -61,12 +62,16 @@ class Metrics:
         """Several counters over the same events.
 
         Each value is a weight per event (a boolean mask counts the events it marks),
-        or a scalar applied to every event. One ``bincount`` per counter: cheaper
-        at a million customers than building a (counters, events) block, and each
-        bin sums its events in the same order either way.
+        or a scalar applied to every event. A small batch is one ``bincount`` over a
+        (counters, events) block (fewer calls); a large one a ``bincount`` per
+        counter (less memory traffic). Each bin sums its events in the same order
+        either way.
         """
         n = dealers.size
         if n == 0:
+            return
+        if n < 4096:  # small batches: one bincount over a (counters, events) block
+            self._add_block(dealers, items)
             return
         counts = None
         for name, v in items.items():
@@ -78,6 +83,19 @@ class Metrics:
             else:
                 w = np.full(n, v) if np.isscalar(v) else v
                 row += np.bincount(dealers, weights=w, minlength=self.d)
+
+    def _add_block(self, dealers: np.ndarray, items: dict[str, np.ndarray | float]) -> None:
+        weights = np.empty((len(items), dealers.size))
+        for j, v in enumerate(items.values()):
+            weights[j] = v
+        names = tuple(items)
+        offsets = self._offsets.get(names)
+        if offsets is None:  # where each counter's bins start in the flat week matrix
+            offsets = self._offsets[names] = \
+                self.d * np.array([self._row_of[name] for name in names])[:, None]
+        index = dealers[None, :] + offsets
+        self._cur += np.bincount(index.ravel(), weights=weights.ravel(),
+                                 minlength=self._cur.size).reshape(self._cur.shape)
 
     def kpi(self, dealers: np.ndarray, touchpoints: int | np.ndarray,
             experienced: np.ndarray) -> None:
