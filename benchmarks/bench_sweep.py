@@ -1,7 +1,8 @@
-"""Default runs per minute in a Hydra sweep on 2 workers (joblib launcher).
+"""Default runs per minute in a Hydra sweep on 2 workers.
 
 Runs the default market (20,000 customers, 5 recorded years) for N seeds
-through ``cxsim -m seed=... hydra/launcher=joblib hydra.launcher.n_jobs=2``,
+through ``cxsim -m seed=... hydra/launcher=cores hydra.launcher.n_jobs=2``
+(``--launcher joblib`` for Hydra's joblib launcher),
 exactly as a user would (each job writes its Parquet tables and summary; a
 sweep's jobs skip their own PNGs unless ``plots=true``, and the sweep ends by
 aggregating every job into ``sweep_summary.parquet`` with its plots).
@@ -32,10 +33,11 @@ from pathlib import Path
 CXSIM = str(Path(sys.executable).parent / "cxsim")
 
 
-def sweep(sweep_dir: Path, jobs: int) -> tuple[float, list[float]]:
+def sweep(sweep_dir: Path, jobs: int, launcher: str) -> tuple[float, list[float]]:
     """Wall seconds of a sweep of ``jobs`` default runs, and each job's reported time."""
     cmd = [CXSIM, "-m", f"seed=range(1,{jobs + 1})", "progress=false",
-           "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={sweep_dir}"]
+           f"hydra/launcher={launcher}", "hydra.launcher.n_jobs=2",
+           f"hydra.sweep.dir={sweep_dir}"]
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=sweep_dir.parent, env=env, capture_output=True, text=True)
@@ -52,19 +54,20 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs=2, default=(10, 40), metavar=("SMALL", "LARGE"))
     ap.add_argument("--jobs", type=int, help="run one sweep of this many jobs instead")
+    ap.add_argument("--launcher", default="cores", choices=("cores", "joblib"))
     args = ap.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}; default runs, joblib launcher, 2 workers")
+          f"Python {platform.python_version()}; default runs, {args.launcher} launcher, 2 workers")
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
         if args.jobs:
-            total, per_job = sweep(Path(tmp) / "sweep", args.jobs)
+            total, per_job = sweep(Path(tmp) / "sweep", args.jobs, args.launcher)
             print(f"{args.jobs} runs: {total:.0f} s wall = {total / 60:.1f} min, "
                   f"{60 * args.jobs / total:.1f} runs/min; a job itself (simulate + write) "
                   f"{sum(per_job) / len(per_job):.2f} s on average")
             return
         small, large = args.sizes
-        t_small, jobs_small = sweep(Path(tmp) / "small", small)
-        t_large, jobs_large = sweep(Path(tmp) / "large", large)
+        t_small, jobs_small = sweep(Path(tmp) / "small", small, args.launcher)
+        t_large, jobs_large = sweep(Path(tmp) / "large", large, args.launcher)
     per_run = (t_large - t_small) / (large - small)
     fixed = t_small - small * per_run
     job_times = jobs_small + jobs_large

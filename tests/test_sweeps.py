@@ -1,7 +1,8 @@
 """Hydra sweeps for real: joblib and Ray launchers, aggregation, and resuming a killed sweep.
 
-The same 8 jobs run three ways (joblib on 2 processes, a local Ray instance
-bound to loopback, and the basic launcher killed half-way and started again)
+The same 8 jobs run four ways (joblib on 2 processes, cxsim's process pool on 2
+forked workers, a local Ray instance bound to loopback, and the basic launcher
+killed half-way and started again)
 and must give byte-identical aggregated tables. Ray starts once, for one sweep.
 """
 
@@ -191,6 +192,21 @@ def test_ray_and_joblib_give_identical_tables(joblib_sweep, ray_sweep):
     assert (joblib_sweep / SWEEP_LIFT).read_bytes() == (sweep / SWEEP_LIFT).read_bytes()
     # the job folders themselves hold the same results
     for j in range(JOBS):
+        for f in ("summary.json", "config.json", "weekly_metrics.parquet"):
+            assert (joblib_sweep / str(j) / f).read_bytes() == (sweep / str(j) / f).read_bytes()
+
+
+def test_process_pool_launcher_gives_the_same_files_in_job_order(joblib_sweep, tmp_path):
+    # hydra/launcher=cores: workers forked once per sweep, each job sent only its
+    # number and overrides; the jobs, their folders and the tables are the same.
+    sweep = tmp_path / "sweep"
+    proc = _sweep(sweep, "hydra/launcher=cores", "hydra.launcher.n_jobs=2")
+    assert "Process pool (2 workers) is launching 8 jobs" in proc.stdout + proc.stderr
+    assert (joblib_sweep / SWEEP_SUMMARY).read_bytes() == (sweep / SWEEP_SUMMARY).read_bytes()
+    assert (joblib_sweep / SWEEP_LIFT).read_bytes() == (sweep / SWEEP_LIFT).read_bytes()
+    for j in range(JOBS):
+        assert (sweep / str(j) / ".hydra" / "overrides.yaml").read_text() == \
+            (joblib_sweep / str(j) / ".hydra" / "overrides.yaml").read_text()
         for f in ("summary.json", "config.json", "weekly_metrics.parquet"):
             assert (joblib_sweep / str(j) / f).read_bytes() == (sweep / str(j) / f).read_bytes()
 

@@ -23,7 +23,7 @@ from hydra.core.config_store import ConfigStore
 
 @dataclass
 class CxsimSweeperConf:
-    _target_: str = "hydra_plugins.cxsim_sweeper.sweeper.CxsimSweeper"
+    _target_: str = "hydra_plugins.cxsim_plugins.sweeper.CxsimSweeper"
     max_batch_size: int | None = None
     params: dict[str, str] | None = None
 

@@ -1,1 +1,0 @@
-"""cxsim's Hydra sweeper (``hydra/sweeper=cxsim``, the default in ``conf/config.yaml``)."""
