@@ -147,12 +147,15 @@ class Journey:
         recent = self.week - self.pop.last_service_week[ids] <= self.cfg.choice.service_bond_weeks
         return recent & (provider >= 0)
 
-    def _loyalty(self, ids: np.ndarray) -> np.ndarray:
+    def _loyalty(self, ids: np.ndarray, seller: np.ndarray | None = None,
+                 provider: np.ndarray | None = None) -> np.ndarray:
         """Loyalty bonus (dealers, customers): switching cost x friction at the seller,
-        plus the service bond where the customer was serviced recently."""
+        plus the service bond where the customer was serviced recently. ``seller`` and
+        ``provider`` may be passed if the caller has gathered them already."""
         c, p = self.cfg.choice, self.pop
-        provider = p.service_provider[ids]
-        return loyalty_bonus(ids.size, self.m.n_dealers, p.selling_dealer[ids], provider,
+        seller = p.selling_dealer[ids] if seller is None else seller
+        provider = p.service_provider[ids] if provider is None else provider
+        return loyalty_bonus(ids.size, self.m.n_dealers, seller, provider,
                              self._bonded(ids, provider), self.m.friction, c.switching_cost,
                              c.service_bond, self._effort_penalty(ids))
 
@@ -193,12 +196,8 @@ class Journey:
         u += (c.rating_weight * p.affinity[ids])[None, :] * m.rating[:, None]
         u += np.take(m.static_utility, ids, axis=0).T
         out = np.empty((nd if rows is None else rows, ids.size))
-        seller = p.selling_dealer[ids] if seller is None else seller
-        provider = p.service_provider[ids] if provider is None else provider
         if loyalty is None:
-            loyalty = loyalty_bonus(ids.size, nd, seller, provider, self._bonded(ids, provider),
-                                    m.friction, c.switching_cost, c.service_bond,
-                                    self._effort_penalty(ids))
+            loyalty = self._loyalty(ids, seller, provider)
         np.add(u, loyalty, out=out[:nd])
         return out
 
