@@ -303,13 +303,15 @@ def test_aggregate_command_rewrites_the_table(joblib_sweep, tmp_path):
 
 
 @pytest.mark.parametrize("launcher, expect", [
-    ("cores", "JoblibLauncher"),
+    ("cores", "cxsim_plugins.launcher.PoolLauncher"),
+    ("joblib", "JoblibLauncher"),
     ("ray_local", "RayLauncher"),
     ("ray_cluster", "RayLauncher"),
     ("slurm", "SlurmLauncher"),
 ])
 def test_launcher_configs_compose(launcher, expect, tmp_path):
-    pytest.importorskip({"cores": "hydra_plugins.hydra_joblib_launcher",
+    pytest.importorskip({"cores": "hydra_plugins.cxsim_plugins.launcher",
+                         "joblib": "hydra_plugins.hydra_joblib_launcher",
                          "slurm": "hydra_plugins.hydra_submitit_launcher"}.get(
         launcher, "hydra_plugins.hydra_ray_launcher"))
     proc = subprocess.run([CXSIM, f"hydra/launcher={launcher}", "--cfg",
