@@ -7,5 +7,5 @@ scripts/setup.sh
 # (needs root or sudo); without it that one test is skipped, unless
 # CXSIM_REQUIRE_BROWSER=1 (as in CI) makes it fail instead.
 scripts/install_browser.sh >/dev/null 2>&1 || echo "cxsim: no Chromium (scripts/install_browser.sh needs root); the browser test will be skipped" >&2
-.venv/bin/ruff check cxsim tests benchmarks experiments
+.venv/bin/ruff check cxsim tests benchmarks experiments hydra_plugins
 exec .venv/bin/python -m pytest "$@"
