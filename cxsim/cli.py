@@ -138,15 +138,16 @@ def _app(cfg: DictConfig) -> None:
             # simulating); the sweep's summary plots cover the sweep. plots=true asks.
             run_cfg = replace(run_cfg, plots=False)
         if already_done(out, run_cfg):  # a resumed sweep: this job finished before
-            print(f"cxsim: skipped, already done -> {out}")
+            print(f"cxsim: skipped, already done -> {out}", flush=True)
             return
         started = time.perf_counter()
         run(run_cfg, out)
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)
         raise
+    # flushed whole: a sweep's workers share stdout
     print(f"cxsim: {run_cfg.customers.n:,} customers, {run_cfg.weeks} weeks in "
-          f"{time.perf_counter() - started:.1f} s -> {out}")
+          f"{time.perf_counter() - started:.1f} s -> {out}", flush=True)
 
 
 def main() -> None:
