@@ -99,18 +99,21 @@ def survey(score: np.ndarray, effort: np.ndarray, z: np.ndarray,
     return ltr, csat, ces
 
 
-def talk_factor(score: np.ndarray, pos: float, neg: float, neutral: float) -> np.ndarray:
-    """How much more likely than at a neutral episode a customer is to tell others.
+def talk_chances(score: np.ndarray, bases: tuple[float, ...], pos: float, neg: float,
+                 neutral: float) -> list[np.ndarray]:
+    """Chances of telling others, one array per base rate (talking, posting a review).
 
-    Lowest at a neutral episode, rising at both extremes, steeper for bad
-    experiences than good (East, Hammond & Wright 2007: negative word of mouth
-    is rarer overall but more likely per bad episode).
+    Each is its ``base`` at a neutral episode, rising at both extremes, steeper for
+    bad experiences than good (East, Hammond & Wright 2007: negative word of mouth
+    is rarer overall but more likely per bad episode). The shape is computed once
+    for all the rates.
     """
     d = score - neutral
-    return 1.0 + pos * np.maximum(d, 0.0) + neg * np.maximum(-d, 0.0)
+    factor = 1.0 + pos * np.maximum(d, 0.0) + neg * np.maximum(-d, 0.0)
+    return [clip(base * factor, 0.0, 1.0) for base in bases]
 
 
 def talk_probability(score: np.ndarray, base: float, pos: float, neg: float,
                      neutral: float) -> np.ndarray:
-    """Chance of telling others: ``base`` at a neutral episode, times :func:`talk_factor`."""
-    return clip(base * talk_factor(score, pos, neg, neutral), 0.0, 1.0)
+    """Chance of telling others at one base rate (see :func:`talk_chances`)."""
+    return talk_chances(score, (base,), pos, neg, neutral)[0]

@@ -80,6 +80,7 @@ class Journey:
             [tc.handoff_quality, tc.handoff_quality, tc.delight_quality])
         self._service_tps = np.array([T["communication"], T["service"], T["parts"]])
         self._service_rows = np.array([S["communication"], S["service"], S["parts"]])
+        self._visit_tps = np.array([T["digital"], T["sales"]])
         self._sale_tps = np.array([T["finance"], T["delivery"]])
         self._sale_rows = np.array([P["finance"], P["delivery"]])
         self._service_rare = np.array([S["delight"], S["comeback"], S["recovery"]])
@@ -95,15 +96,9 @@ class Journey:
         """Draw key for this week (non-negative even during warm-up)."""
         return self.m.week + self.m.warmup
 
-    def _experienced(self, dealers: np.ndarray, tp: int, z: np.ndarray) -> np.ndarray:
-        """Quality met at a touchpoint: the dealer's level plus its inconsistency."""
-        x = self.m.eff_sd[dealers] * z
-        x += self.m.eff_quality[:, tp][dealers]
-        return xp.clip(x, 0.0, 10.0)
-
-    def _experienced_many(self, dealers: np.ndarray, tps: np.ndarray, z: np.ndarray
-                          ) -> np.ndarray:
-        """:meth:`_experienced` of touchpoints ``tps`` (k,), ``z`` (k, episodes)."""
+    def _experienced(self, dealers: np.ndarray, tps: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """Quality met at touchpoints ``tps`` (k,): each dealer's level plus its
+        inconsistency, from standard normals ``z`` (k, episodes)."""
         x = self.m.eff_sd[dealers] * z
         x += np.take(self.m.eff_quality[:, tps], dealers, axis=0).T
         return xp.clip(x, 0.0, 10.0)
@@ -261,8 +256,7 @@ class Journey:
         # The visit: website (if the customer uses it) and the salesperson.
         moments = np.full((len(SALE_MOMENTS), ids.size), np.nan)
         uses_web = U[VISIT_DRAWS["web"]] < p.affinity[ids]
-        x_dig = self._experienced(d, T["digital"], Z[0])
-        x_sales = self._experienced(d, T["sales"], Z[1])
+        x_dig, x_sales = self._experienced(d, self._visit_tps, Z)
         exp_dig = p.expectation[ids, T["digital"]]
         exp_sales = p.expectation[ids, T["sales"]]
         moments[P["digital"]] = np.where(
@@ -346,7 +340,7 @@ class Journey:
                      SALE_DRAWS["horizon"]]])
         tps = self._sale_tps
         expected = np.take(p.expectation, ids, axis=0)[:, tps].T
-        x = self._experienced_many(d, tps, Z[:2])
+        x = self._experienced(d, tps, Z[:2])
         x_fin, x_del = x
         moments[self._sale_rows] = xp.moment_satisfaction(x, expected, tc)
         mt.kpi(d, tps, x)
@@ -457,7 +451,7 @@ class Journey:
         expected = np.take(p.expectation, ids, axis=0)[:, tps].T
         exp_com, exp_svc, exp_parts = expected
         moments = np.full((len(SERVICE_MOMENTS), ids.size), np.nan)
-        x = self._experienced_many(d, tps, Z[:3])
+        x = self._experienced(d, tps, Z[:3])
         x_com, x_svc, x_parts = x
         # Chances that depend only on the dealer are computed per dealer, then looked up.
         q_parts = m.eff_quality[:, T["parts"]]
@@ -535,14 +529,12 @@ class Journey:
         """Decide who talks and who reviews; the talk itself spreads at week's end."""
         w = self.cfg.word_of_mouth
         p = self.pop
-        factor = xp.talk_factor(score, w.talk_positive_slope, w.talk_negative_slope,
-                                w.talk_neutral)
-        pt = xp.clip(w.talk_rate * factor, 0.0, 1.0)
+        pt, pr = xp.talk_chances(score, (w.talk_rate, w.review_rate), w.talk_positive_slope,
+                                 w.talk_negative_slope, w.talk_neutral)
         pt *= p.talkativeness[ids]
         talks = u_talk < pt
         if talks.any():
             self._talk.append((ids[talks], d[talks], score[talks], False))
-        pr = xp.clip(w.review_rate * factor, 0.0, 1.0)
         pr *= p.affinity[ids]
         posts = u_review < pr
         if posts.any():

@@ -95,6 +95,7 @@ class CxModel(mesa.Model):
         self._refresh_dealers()
         need = cfg.choice.service_need_per_year / 52.0
         self.lane_rate = self.owners * need * 0.6 / cfg.dealers.open_hours_per_week
+        self._update_wait_law()
 
         self.metrics = Metrics(self.n_dealers, self.weeks)
         self.calendar = Calendar(self.n, ("enter", "visit", "service", "chatter"))
@@ -255,6 +256,12 @@ class CxModel(mesa.Model):
         self.bays = np.array([d.bays for d in ds])
         self.service_rate = np.array([d.service_rate for d in ds])
 
+    def _update_wait_law(self) -> None:
+        """Each lane's chance to wait and wait rate at its smoothed load (once a week,
+        not once per visit: the stepped engine serves one customer at a time)."""
+        self.wait_chance, self.wait_rate = wait_law(self.bays, self.lane_rate,
+                                                    self.service_rate)
+
     def _update_friction(self) -> None:
         m = self.cfg.market
         years = max(self.week, 0) / 52.0
@@ -292,9 +299,7 @@ class CxModel(mesa.Model):
         self._update_friction()
         self.agents_by_type[Dealer].do("step")
         self._refresh_dealers()
-        # Each lane's chance to wait and wait rate at its smoothed load, once a week.
-        self.wait_chance, self.wait_rate = wait_law(self.bays, self.lane_rate,
-                                                    self.service_rate)
+        self._update_wait_law()
         self.journey.advertise()
         if self.cfg.engine == "stepped":
             self.customer_set.shuffle_do("step")
