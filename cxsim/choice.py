@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cxsim.config import ChoiceConfig
+
 
 def distances(x: np.ndarray, y: np.ndarray, locations: np.ndarray) -> np.ndarray:
     """Km from each customer (rows) to each dealer (columns)."""
@@ -67,3 +69,28 @@ def loyalty_bonus(n: int, n_dealers: int, seller: np.ndarray, provider: np.ndarr
     rows = np.flatnonzero(bonded & (provider >= 0))
     flat[provider[rows].astype(np.int64) * n + rows] += friction * service_bond
     return bonus
+
+
+def logistic(z: np.ndarray) -> np.ndarray:
+    """The logistic function 1 / (1 + e^-z)."""
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def chance_at_quality(base: float, slope: float, quality: np.ndarray,
+                      reference: float) -> np.ndarray:
+    """A chance that is ``base`` at the ``reference`` quality and moves ``slope`` logits
+    per quality point (first-time fixes, parts on hand). A base of 1 is a logit of 50."""
+    logit = np.log(base / (1 - base)) if base < 1 else 50.0
+    return logistic(logit + slope * (quality - reference))
+
+
+def buy_logit(visit_score: np.ndarray, visit_effort: np.ndarray, affinity: np.ndarray,
+              friction: float, c: ChoiceConfig) -> np.ndarray:
+    """Logit of buying at the dealer just visited, before the loyalty term.
+
+    Rises with how the visit felt, falls with its effort, and rises with digital
+    affinity as friction falls (online research makes each visit more decisive).
+    """
+    return c.buy_intercept + c.visit_satisfaction_slope * (visit_score - c.buy_reference_score) \
+        - c.buy_effort_slope * (visit_effort - c.buy_effort_above) \
+        + c.buy_digital_boost * affinity * (1.0 - friction)

@@ -12,7 +12,7 @@ test. A bad value raises :class:`ConfigError` naming the dotted key.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 TOUCHPOINTS: tuple[str, ...] = (
     "marketing",
@@ -26,7 +26,9 @@ TOUCHPOINTS: tuple[str, ...] = (
 )
 """The eight touchpoints of a dealership, in journey order."""
 
-SALES_TOUCHPOINTS: tuple[str, ...] = ("digital", "sales", "finance", "delivery")
+WEEKS_PER_YEAR = 52
+"""The model's clock: one step is one week, 52 to a year (a unit, not a parameter)."""
+
 SERVICE_TOUCHPOINTS: tuple[str, ...] = ("service", "parts", "communication")
 SEGMENTS: tuple[str, ...] = ("digital_first", "traditional", "value_seeker")
 
@@ -210,6 +212,10 @@ class CustomersConfig:
     attitude_mean: float = 7.0  # initial attitude toward each dealer (0-10); assumption
     attitude_sd: float = 1.0  # between-customer spread; assumption
     talkativeness_sd: float = 0.5  # lognormal sd of individual talkativeness; assumption
+    expectation_sd: float = 0.5  # points (0-10): spread of a customer's expectation per
+    # touchpoint around the segment's mean; assumption
+    affinity_sd: float = 0.1  # spread of digital affinity (0-1) around the segment's;
+    # assumption
     network_view_max: int = 5_000  # build Mesa's Network space only up to this many
     # customers: its Cell objects cost about 1 kB each
 
@@ -222,7 +228,7 @@ class CustomersConfig:
             )
         _check_fields(self, "customers", probs=("first_time_share", "network_rewire"),
                       nonneg=("attitude_sd", "talkativeness_sd", "ownership_cv",
-                              "network_view_max"),
+                              "network_view_max", "expectation_sd", "affinity_sd"),
                       positive=("market_size_km", "first_time_entry_years",
                                 "ownership_months"))
         unknown = set(self.segments) - set(SEGMENTS)
@@ -255,6 +261,9 @@ class TouchpointsConfig:
     # with engagement); assumption, seed 003 (the gutters)
     delight_quality: float = 10.0  # how a delight moment is experienced
     handoff_quality: float = 3.0  # how a failed hand-off is experienced
+    reference_quality: float = 7.5  # quality (0-10) at which fix_first_time and
+    # parts_available hold and marketing adds no utility; also the sales moment of the
+    # Markov configuration; the prototype's workable Q0 (MODEL.md)
     fix_first_time: float = 0.94  # at service quality 7.5 (J.D. Power CSI 2020)
     fix_quality_slope: float = 0.5  # logit per quality point; assumption
     failure_quality: float = 2.0  # how a comeback for the same fault is experienced
@@ -266,6 +275,10 @@ class TouchpointsConfig:
     parts_missing_quality: float = 3.0  # how waiting for parts is experienced
     wait_penalty_per_hour: float = 1.5  # quality points lost per hour of unplanned wait;
     # assumption (the wait is the worst moment at high load, MODEL.md)
+    wait_felt_above_hours: float = 0.05  # hours: a shorter wait is no wait moment (3
+    # minutes); assumption
+    overloaded_wait_hours: float = 40.0  # hours: the wait in an overloaded lane (load
+    # >= 1, where M/M/c has no steady state), about a working week; assumption
     problem_below: float = 5.0  # a moment experienced below this counts as a problem
     # (effort), e.g. a rude salesperson; assumption
     effort_base: float = 2.0  # CES of a smooth episode (1-7 scale); assumption
@@ -273,8 +286,15 @@ class TouchpointsConfig:
     # missing part; assumption
     effort_per_wait_hour: float = 0.8  # CES per hour of unplanned wait; assumption
     effort_loyalty_penalty: float = 0.6  # utility lost at the dealer per CES point
-    # above 4 in the last episode (CEB 2010: high effort breeds disloyalty)
+    # above effort_loyalty_above in the last episode (CEB 2010: high effort breeds
+    # disloyalty)
+    effort_loyalty_above: float = 4.0  # CES (1-7) above which effort costs loyalty: the
+    # scale's midpoint; assumption
+    high_effort_ces: float = 5.0  # CES (1-7) counted as a high-effort answer (CEB 2010's
+    # top of scale); assumption
     survey_noise_sd: float = 1.0  # spread of answers around the remembered score
+    effort_noise_share: float = 0.5  # CES answers move this share of survey_noise_sd
+    # per unit of mood (the same z, reversed: a good mood reports less effort); assumption
     survey_generosity: float = 1.5  # points customers add when answering; sets the
     # customer side of the perception gap; assumption
     superior_score: float = 9.67  # a customer calls the experience superior when the
@@ -289,7 +309,8 @@ class TouchpointsConfig:
                    "recovery_rate", "parts_available"),
             nonneg=("disconfirmation_weight", "loss_aversion", "wait_penalty_per_hour",
                     "effort_per_problem", "effort_per_wait_hour", "survey_noise_sd",
-                    "effort_loyalty_penalty"),
+                    "effort_loyalty_penalty", "wait_felt_above_hours",
+                    "overloaded_wait_hours", "effort_noise_share"),
         )
         if self.peak_weight + self.end_weight > 1:
             raise ConfigError(
@@ -307,7 +328,8 @@ class ChoiceConfig:
     # assumption, above the prototype's 0.1-0.3 because affinity averages ~0.5
     distance_weight: float = 0.045  # per km (0.03-0.06, MODEL.md)
     price_weight: float = 10.0  # per unit of price premium (10 % dearer = -1); assumption
-    marketing_weight: float = 0.3  # per point of marketing quality above 7.5; assumption
+    marketing_weight: float = 0.3  # per point of marketing quality above
+    # touchpoints.reference_quality; assumption
     switching_cost: float = 1.0  # loyalty bonus at the selling dealer x friction;
     service_bond: float = 2.5  # extra bonus when serviced there in the last
     # service_bond_weeks; together 3.5 x friction (2.5-3.5 in MODEL.md); the split is
@@ -324,7 +346,12 @@ class ChoiceConfig:
     # with buy_intercept so repurchase at the same dealer is ~73 % for owners serviced
     # there in the last year vs ~40 % for others (Cox 2025: 74 % vs 44 % expect to) and
     # ~51 % overall (S&P Global Mobility 2024 make loyalty: 51 %)
-    buy_effort_slope: float = 0.3  # logit lost per CES point above 3; assumption
+    buy_reference_score: float = 7.5  # visit satisfaction (0-10) at which the logit of
+    # buying is buy_intercept; the prototype's workable Q0 (MODEL.md)
+    buy_effort_slope: float = 0.3  # logit lost per CES point above buy_effort_above;
+    # assumption
+    buy_effort_above: float = 3.0  # CES (1-7) of a visit that costs no purchase logit:
+    # one step above a smooth visit's effort_base; assumption
     buy_digital_boost: float = 0.8  # logit gained x affinity x (1 - friction): online
     # research makes each visit more decisive; assumption
     max_visits: int = 4  # after this many visits the customer buys at one of the
@@ -333,13 +360,20 @@ class ChoiceConfig:
     independent_age_weight: float = 0.3  # extra per vehicle year: older cars leave the
     # dealer (Cox: 54 % of <=2-year-old vehicles serviced at the seller; default ~47 %)
     service_need_per_year: float = 2.3  # service needs a year (Cox 2021)
+    initial_dealer_service_share: float = 0.6  # share of owners' service needs met at
+    # dealers, used only to start each lane's load estimate before any visit (the
+    # default market settles near it); assumption
+    young_vehicle_years: float = 2.0  # years: vehicles this young or younger count for
+    # "young vehicles serviced at the seller" (Cox's <=2-year-old group)
     markov_switching: list[list[float]] = field(default_factory=list)  # degenerate
     # configuration only: fixed D x D repurchase probabilities replace the journey
 
     def __post_init__(self) -> None:
         _check_fields(self, "choice",
                       nonneg=("distance_weight", "switching_cost", "service_bond",
-                              "service_need_per_year", "independent_age_weight"),
+                              "service_need_per_year", "independent_age_weight",
+                              "young_vehicle_years"),
+                      probs=("initial_dealer_service_share",),
                       positive=("max_visits",))
         for r, row in enumerate(self.markov_switching):
             for c, p in enumerate(row):
@@ -416,6 +450,21 @@ class MarketConfig:
 
 
 @dataclass
+class RulesConfig:
+    """Which implementation runs each process, by registered name (``cxsim.rules``).
+
+    Names only, never import paths: a rule becomes selectable once its module has
+    registered it (a package's ``cxsim.rules`` entry point, or ``--rules FILE``).
+    """
+
+    entry: str = "default"  # entering the market
+    shopping: str = "default"  # visits and the decision to buy there
+    purchase: str = "default"  # final choice, the sale, the owner's new life
+    service: str = "default"  # ownership: service needs and lane visits
+    word_of_mouth: str = "default"  # talk, chatter, reviews and advertising
+
+
+@dataclass
 class InvestmentConfig:
     """The focal dealer's programme: extra spend per touchpoint and on people."""
 
@@ -453,6 +502,7 @@ class RunConfig:
     word_of_mouth: WordOfMouthConfig = field(default_factory=WordOfMouthConfig)
     market: MarketConfig = field(default_factory=MarketConfig)
     investment: InvestmentConfig = field(default_factory=InvestmentConfig)
+    rules: RulesConfig = field(default_factory=RulesConfig)
     engine: str = "fast"  # "fast" (event-driven arrays) or "stepped" (agent.step)
     progress: bool = True  # show a progress bar
     plots: bool = True  # write PNG plots with the results
@@ -486,9 +536,4 @@ class RunConfig:
     @property
     def weeks(self) -> int:
         """Recorded weeks."""
-        return int(round(self.market.years * 52))
-
-
-def field_names(cls: type) -> list[str]:
-    """Names of a config dataclass's fields, in order."""
-    return [f.name for f in fields(cls)]
+        return int(round(self.market.years * WEEKS_PER_YEAR))

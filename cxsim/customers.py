@@ -18,12 +18,15 @@ from mesa.discrete_space.cell_agent import HasCell
 from mesa.experimental.mesa_signals import ModelSignals
 
 from cxsim.calendar import NEVER
-from cxsim.config import SEGMENTS, TOUCHPOINTS
+from cxsim.choice import distances, pick
+from cxsim.config import SEGMENTS, TOUCHPOINTS, WEEKS_PER_YEAR, RunConfig
+from cxsim.draws import Draws
 
 PROSPECT, OWNER, SHOPPING = 0, 1, 2
 STAGES = ("first-time prospect", "owner", "shopping")
 NO_DEALER = -1
 INDEPENDENT = -2
+FAR_PAST = -(10**6)
 
 
 @dataclass
@@ -46,7 +49,6 @@ class Population:
     stage: np.ndarray  # PROSPECT / OWNER / SHOPPING
     has_vehicle: np.ndarray  # bool
     selling_dealer: np.ndarray  # dealer index or NO_DEALER
-    previous_dealer: np.ndarray  # the selling dealer before the current one
     service_provider: np.ndarray  # dealer index, INDEPENDENT or NO_DEALER
     last_service_week: np.ndarray
     purchase_week: np.ndarray
@@ -154,7 +156,7 @@ class Customer(HasCell, mesa.Agent):
     def vehicle_age_years(self) -> float | None:
         if not self._p.has_vehicle[self.row]:
             return None
-        return (self.model.week - int(self._p.purchase_week[self.row])) / 52.0
+        return (self.model.week - int(self._p.purchase_week[self.row])) / WEEKS_PER_YEAR
 
     @property
     def replacement_week(self) -> int | None:
@@ -177,5 +179,69 @@ class Customer(HasCell, mesa.Agent):
         week, row = self.model.week, self.row
         for due in self.model.calendar.due.values():
             if due[row] == week:
-                self.model.journey.customer_week(np.array([row]))
+                self.model.customer_week(np.array([row]))
                 return
+
+
+def populate(cfg: RunConfig, draws: Draws) -> Population:
+    """The market's customers at the start: homes, segments, tastes, first vehicles."""
+    c = cfg.customers
+    n, nd, nt = c.n, len(cfg.dealers.dealers), len(TOUCHPOINTS)
+    dr = draws
+    ids = np.arange(n)
+    half = c.market_size_km / 2.0
+    x = (dr.uniform("home_x", 0, ids) * 2.0 - 1.0) * half
+    y = (dr.uniform("home_y", 0, ids) * 2.0 - 1.0) * half
+    specs = [c.segments.get(s) for s in SEGMENTS]
+    shares = np.array([s.share if s else 0.0 for s in specs])
+    seg = np.searchsorted(np.cumsum(shares) / shares.sum(),
+                          dr.uniform("segment", 0, ids), side="right")
+    seg = np.minimum(seg, len(SEGMENTS) - 1).astype(np.int8)
+
+    def per_segment(attr: str, default: float) -> np.ndarray:
+        # (a segment left out of the config has share 0: its default is never used)
+        return np.array([getattr(s, attr) if s else default for s in specs])[seg]
+
+    affinity = np.clip(per_segment("digital_affinity", 0.5)
+                       + c.affinity_sd * dr.normal("affinity", 0, ids), 0.0, 1.0)
+    expectation = np.clip(per_segment("expectation", 7.5)[:, None]
+                          + c.expectation_sd * dr.normal_matrix("expectation", 0, ids, nt),
+                          0, 10)
+    attitude = np.clip(c.attitude_mean + c.attitude_sd
+                       * dr.normal_matrix("attitude", 0, ids, nd), 0, 10)
+    aware_share = np.array([d.initial_awareness for d in cfg.dealers.dealers])
+    aware = dr.uniform_matrix("aware", 0, ids, nd) < aware_share[None, :]
+    sd = c.talkativeness_sd
+    talk = np.exp(sd * dr.normal("talkativeness", 0, ids) - sd * sd / 2.0)
+    has_vehicle = dr.uniform("first_time", 0, ids) >= c.first_time_share
+    pop = Population(
+        x=x.astype(np.float32), y=y.astype(np.float32), segment=seg,
+        affinity=affinity.astype(np.float32),
+        price_weight=per_segment("price_weight", 1.0).astype(np.float32),
+        talkativeness=talk.astype(np.float32),
+        expectation=expectation.astype(np.float32),
+        attitude=attitude.astype(np.float32), aware=aware,
+        visit_score=np.full((n, nd), np.nan, dtype=np.float32),
+        visits=np.zeros(n, dtype=np.int8),
+        satisfaction=np.full(n, c.attitude_mean, dtype=np.float32),
+        effort=np.full(n, cfg.touchpoints.effort_base, dtype=np.float32),
+        stage=np.where(has_vehicle, OWNER, PROSPECT).astype(np.int8),
+        has_vehicle=has_vehicle,
+        selling_dealer=np.full(n, NO_DEALER, dtype=np.int16),
+        service_provider=np.full(n, NO_DEALER, dtype=np.int16),
+        last_service_week=np.full(n, FAR_PAST, dtype=np.int32),
+        purchase_week=np.full(n, FAR_PAST, dtype=np.int32),
+        serviced_at_seller=np.zeros(n, dtype=bool),
+    )
+    # Owners bought at start from the dealer a logit over attitude and distance
+    # gives them (no loyalty yet), so starting shares emerge from geography.
+    own = np.flatnonzero(has_vehicle)
+    ch = cfg.choice
+    u = ch.attitude_weight * attitude[own] - ch.distance_weight * distances(
+        x[own], y[own], np.array([[d.x_km, d.y_km] for d in cfg.dealers.dealers]))
+    u = np.where(aware[own], u, -np.inf)
+    u[~np.isfinite(u).any(axis=1)] = 0.0
+    dealer = pick(u, dr.uniform("initial_dealer", 0, own))
+    pop.selling_dealer[own] = dealer
+    pop.satisfaction[own] = attitude[own, dealer]
+    return pop

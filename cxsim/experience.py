@@ -95,7 +95,7 @@ def survey(score: np.ndarray, effort: np.ndarray, z: np.ndarray,
     felt = score + cfg.survey_generosity + cfg.survey_noise_sd * z
     ltr = clip(np.rint(felt), 0, 10)
     csat = clip(np.rint(1.0 + 4.0 * felt / 10.0), 1, 5)
-    ces = clip(np.rint(effort - 0.5 * cfg.survey_noise_sd * z), 1, 7)
+    ces = clip(np.rint(effort - cfg.effort_noise_share * cfg.survey_noise_sd * z), 1, 7)
     return ltr, csat, ces
 
 

@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import numpy as np
 
-MAX_WAIT_HOURS = 40.0
-"""Wait reported for an overloaded lane (load >= 1): about a working week."""
-
 
 def erlang_c(servers: int, offered_load: float) -> float:
     """Probability an arrival waits, C(c, a), for c servers and load a = lambda/mu.
@@ -52,7 +49,7 @@ def wait_law(servers: np.ndarray, arrival_rate: np.ndarray,
     """Per lane: the chance an arrival waits and the rate of the wait if it does.
 
     An overloaded lane (load >= 1) gets chance 1 and rate 0, i.e. an endless wait,
-    which the caller caps at ``MAX_WAIT_HOURS``.
+    which the caller caps (``touchpoints.overloaded_wait_hours``).
     """
     pw = np.ones(len(servers))
     rate = np.zeros(len(servers))
@@ -62,14 +59,3 @@ def wait_law(servers: np.ndarray, arrival_rate: np.ndarray,
             rate[j] = c * mu - lam
     return pw, rate
 
-
-def sample_waits(servers: int, arrival_rate: float, service_rate: float,
-                 u_wait: np.ndarray, e_len: np.ndarray) -> np.ndarray:
-    """Waits (hours) for arrivals, from uniforms ``u_wait`` and Exp(1) ``e_len``."""
-    a = arrival_rate / service_rate
-    if a >= servers:
-        return np.full(u_wait.shape, MAX_WAIT_HOURS)
-    pw = erlang_c(servers, a)
-    rate = servers * service_rate - arrival_rate
-    waits = np.where(u_wait < pw, e_len / rate, 0.0)
-    return np.minimum(waits, MAX_WAIT_HOURS)

@@ -33,7 +33,7 @@ from cxsim.config import (
     WordOfMouthConfig,
 )
 from cxsim.model import CxModel
-from cxsim.queueing import MAX_WAIT_HOURS, erlang_c, mean_wait
+from cxsim.queueing import erlang_c, mean_wait
 from cxsim.results import weekly_frame
 
 Z = 4.0  # standard errors allowed in every comparison
@@ -63,7 +63,7 @@ def _bass_weekly(p: float, q: float, weeks: int) -> np.ndarray:
     """Expected aware share under the engine's weekly clock (mean field, n -> infinity).
 
     Each week an unaware customer first learns from advertising with probability
-    1 - exp(-p/52) (``Journey.advertise``); then every customer chatters with
+    1 - exp(-p/52) (``WordOfMouth.advertise``); then every customer chatters with
     probability h = 1 - exp(-q/52) (gaps ceil(Exp * 52/q) weeks are geometric;
     the first chatter falls in week 1 or later), to a uniformly drawn listener
     who takes the teller's awareness at the week's end. A listener is reached by
@@ -229,7 +229,7 @@ def test_markov_switching_shares_converge_to_b_over_a_plus_b():
 def test_logit_shares_with_only_attitude_and_distance():
     """Only attitude and distance in the utility: purchase shares are MNL shares.
 
-    ``Journey.visit`` scores dealer j as attitude_weight * attitude_ij
+    ``Shopping.visit`` scores dealer j as attitude_weight * attitude_ij
     + rating_weight * affinity_i * rating_j - distance_weight * km_ij
     - price_weight * segment_price_weight_i * premium_j + loyalty bonus
     (friction * switching_cost - effort_loyalty_penalty * max(CES - 4, 0) at the
@@ -351,6 +351,9 @@ def test_erlang_c_matches_a_discrete_event_fcfs_queue():
         (batch_pw.mean(), erlang_c(c, a), se_pw)
 
 
+MAX_WAIT_HOURS = TouchpointsConfig().overloaded_wait_hours
+
+
 def _truncated_wait_moments(servers: int, rate: float, mu: float) -> tuple[float, float]:
     """Mean and variance of one visit's wait as the engine samples it (capped at 40 h).
 
@@ -400,13 +403,13 @@ def test_service_lane_alone_has_the_mm_c_mean_wait():
         market=MarketConfig(warmup_weeks=warmup),
     )
     model = CxModel(cfg)
-    c, mu = int(model.bays[0]), float(model.service_rate[0])
+    c, mu = int(model.lanes.bays[0]), float(model.lanes.service_rate[0])
     hours, alpha = cfg.dealers.open_hours_per_week, cfg.dealers.lane_smoothing
     assert c == 19
     lane_rate = []
     while model.week < weeks:
         if model.week >= 0:
-            lane_rate.append(float(model.lane_rate[0]))
+            lane_rate.append(float(model.lanes.rate[0]))
         model.step()
     weekly = weekly_frame(model)
     visits = weekly["service_visits"].to_numpy()

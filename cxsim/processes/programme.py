@@ -1,0 +1,50 @@
+"""The focal dealer's programme (and a rival's copy), switched on at its week.
+
+A programme starting at recorded week ``s`` must be in place before that week
+is simulated. Mesa's time t runs step t, so it is a Mesa event at time
+``warmup + s + 0.5``, between the steps of weeks s - 1 and s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from cxsim.config import InvestmentConfig
+from cxsim.market import Market
+
+
+class ProgrammeSchedule:
+    """Schedules and starts the configured programme at its dealer(s)."""
+
+    def __init__(self, market: Market, investment: InvestmentConfig, focal: int) -> None:
+        self.market = market
+        self.investment = investment
+        self.focal = focal
+
+    def schedule(self, schedule_event: Callable[..., object]) -> None:
+        """Book the programme's start (and a rival's copy) with Mesa's event list."""
+        inv = self.investment
+        if inv.total_per_year <= 0 and inv.extra_bays == 0:
+            return
+        at = self.market.warmup + inv.start_week + 0.5
+        # Mesa keeps weak references to event callbacks: bound methods of an object
+        # the model holds, not lambdas.
+        schedule_event(self.start_focal, at=at)
+        if inv.copied_by >= 0:
+            schedule_event(self.start_rival, at=at + inv.copy_after_weeks)
+
+    def start_focal(self) -> None:
+        self.start(self.focal)
+
+    def start_rival(self) -> None:
+        self.start(self.investment.copied_by)
+
+    def start(self, dealer: int) -> None:
+        """The programme's spend and bays go to ``dealer``; quality follows with a lag."""
+        inv = self.investment
+        self.market.dealers.agents[dealer].invest(
+            np.array(inv.spend.as_list()), inv.engagement_spend, inv.consistency_spend,
+            inv.extra_bays)
+        self.market.refresh_dealers()
