@@ -97,6 +97,10 @@ class CxModel(mesa.Model):
             unaware_dealers=[j for j in range(self.n_dealers) if not p.aware[:, j].all()])
         self.processes = Processes(self.market, cfg.rules)
         self.processes.book_initial()
+        ps = self.processes
+        # One handler per kind of event (EVENTS), as the selected rules provide them.
+        self._handlers = (ps.entry.enter, ps.shopping.visit, ps.service.serve,
+                          ps.word_of_mouth.chatter)
         self.programme = ProgrammeSchedule(self.market, cfg.investment, dc.focal)
         self.programme.schedule(self.schedule_event)
 
@@ -146,22 +150,17 @@ class CxModel(mesa.Model):
         self._close_week()
         m.week += 1
 
-    def _handlers(self) -> tuple:
-        ps = self.processes
-        return (ps.entry.enter, ps.shopping.visit, ps.service.serve,
-                ps.word_of_mouth.chatter)
-
     def all_due(self) -> None:
         """The fast engine: every customer with an event this week, in bulk."""
         week, cal = self.market.week, self.calendar
-        for kind, process in zip(EVENTS, self._handlers(), strict=True):
+        for kind, process in zip(EVENTS, self._handlers, strict=True):
             process(cal.pop(kind, week))
 
     def customer_week(self, ids: np.ndarray) -> None:
         """Every due event of these customers this week, in process order (the
         stepped engine calls it for one customer at a time)."""
         week, cal = self.market.week, self.calendar
-        for kind, process in zip(EVENTS, self._handlers(), strict=True):
+        for kind, process in zip(EVENTS, self._handlers, strict=True):
             due = ids[cal.due[kind][ids] == week]
             if due.size:
                 cal.cancel(kind, due)
