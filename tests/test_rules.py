@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from importlib.metadata import EntryPoint
+
 import numpy as np
 import pytest
 
-from cxsim import build_model, simulate
+from cxsim import build_model, rules, simulate
 from cxsim.config import ConfigError
 from cxsim.processes.word_of_mouth import WordOfMouth
 from cxsim.rules import load_module, register, registered
@@ -80,3 +82,18 @@ def test_a_rule_module_is_loaded_from_a_file(tmp_path):
 def test_loading_a_missing_rule_file_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="no such file"):
         load_module(tmp_path / "absent.py")
+
+
+def test_entry_points_of_installed_packages_register_their_rules(tmp_path, monkeypatch):
+    (tmp_path / "pkg_rules_for_test.py").write_text(
+        "from cxsim.processes.entry import Entry\n"
+        "from cxsim.rules import register\n\n"
+        "@register('entry', 'test_from_package')\n"
+        "class PackagedEntry(Entry):\n"
+        "    pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    fake = [EntryPoint(name="demo", value="pkg_rules_for_test", group="cxsim.rules")]
+    monkeypatch.setattr(rules, "entry_points", lambda group: fake if group == "cxsim.rules"
+                        else [])
+    assert rules.load_entry_points() == ["demo"]
+    assert "test_from_package" in registered("entry")
