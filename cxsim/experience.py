@@ -112,8 +112,3 @@ def talk_chances(score: np.ndarray, bases: tuple[float, ...], pos: float, neg: f
     factor = 1.0 + pos * np.maximum(d, 0.0) + neg * np.maximum(-d, 0.0)
     return [clip(base * factor, 0.0, 1.0) for base in bases]
 
-
-def talk_probability(score: np.ndarray, base: float, pos: float, neg: float,
-                     neutral: float) -> np.ndarray:
-    """Chance of telling others at one base rate (see :func:`talk_chances`)."""
-    return talk_chances(score, (base,), pos, neg, neutral)[0]
