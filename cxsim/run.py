@@ -31,7 +31,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,16 @@ from scipy import stats
 from cxsim.config import RunConfig
 from cxsim.metrics import summarise
 from cxsim.model import CxModel
+from cxsim.results import (
+    CONFIG,
+    CUSTOMERS,
+    SUMMARY,
+    WEEKLY,
+    config_json,
+    customers_frame,
+    weekly_frame,
+    write_run,
+)
 
 OUTCOMES: tuple[str, ...] = (
     "units_sold", "share", "visits", "service_visits", "service_retention", "nps", "csat",
@@ -70,8 +80,6 @@ class Outcomes:
     @cached_property
     def customers(self) -> pd.DataFrame:
         """One row per customer, final state (built on first use: studies rarely need it)."""
-        from cxsim.results import customers_frame
-
         return customers_frame(self.model)
 
     @property
@@ -82,8 +90,6 @@ class Outcomes:
 
 def outcomes_of(model: CxModel) -> Outcomes:
     """The tidy tables of a model that has been stepped."""
-    from cxsim.results import weekly_frame
-
     weekly = weekly_frame(model)
     return Outcomes(config=model.cfg, weekly=weekly, stores=summarise(weekly), model=model)
 
@@ -97,8 +103,6 @@ def run(cfg: RunConfig) -> Outcomes:
 
 def run_to_folder(cfg: RunConfig, folder: str | os.PathLike) -> Outcomes:
     """:func:`run`, then write the run folder (``cxsim.results``; plots if ``cfg.plots``)."""
-    from cxsim.results import write_run
-
     out = run(cfg)
     write_run(out.model, folder, plots=cfg.plots)
     return out
@@ -281,13 +285,8 @@ def run_many(configs: Iterable[RunConfig], *, jobs: int = 1, progress: bool = Fa
 
 
 # -- resuming a sweep -------------------------------------------------------------------------
-RESULT_FILES = ("weekly_metrics.parquet", "customers.parquet", "summary.json", "config.json")
+RESULT_FILES = (WEEKLY, CUSTOMERS, SUMMARY, CONFIG)
 """Files every finished run folder holds (``plots/`` too when ``plots=true``)."""
-
-
-def config_json(cfg: RunConfig) -> str:
-    """The text the run folder stores as ``config.json`` for this config."""
-    return json.dumps(asdict(cfg), indent=2)
 
 
 def is_complete(folder: str | os.PathLike) -> bool:
@@ -296,8 +295,8 @@ def is_complete(folder: str | os.PathLike) -> bool:
     if not all((job / f).is_file() for f in RESULT_FILES):
         return False
     try:
-        cfg = json.loads((job / "config.json").read_text())
-        json.loads((job / "summary.json").read_text())
+        cfg = json.loads((job / CONFIG).read_text())
+        json.loads((job / SUMMARY).read_text())
     except (OSError, ValueError):
         return False
     return not cfg.get("plots") or (job / "plots").is_dir()
@@ -315,6 +314,6 @@ def job_done(folder: str | os.PathLike, cfg: RunConfig) -> bool:
     if not is_complete(job):
         return False
     try:
-        return json.loads((job / "config.json").read_text()) == json.loads(config_json(cfg))
+        return json.loads((job / CONFIG).read_text()) == json.loads(config_json(cfg))
     except (OSError, ValueError):
         return False
