@@ -21,12 +21,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cxsim.run import is_complete
+from cxsim.run import job_done as already_done
 from cxsim.sweep import (
     SWEEP_LIFT,
     SWEEP_SUMMARY,
-    already_done,
     incomplete_dirs,
-    is_complete,
     ray_environment,
     sweep_table,
 )
@@ -269,7 +269,7 @@ def test_killed_sweep_is_partial_then_resumes(resumed_sweep, joblib_sweep):
 
 
 def test_already_done_needs_every_file_and_the_same_config(joblib_sweep, tmp_path):
-    from cxsim.optimise import base_config
+    from cxsim.run import compose as base_config
 
     job = tmp_path / "job"
     shutil.copytree(joblib_sweep / "0", job)
