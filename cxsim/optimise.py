@@ -27,13 +27,11 @@ arguments the results are the same for any ``--jobs``.
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import sys
 import time
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +52,7 @@ from cxsim.run import (
     seeded,
     t_interval,
 )
+from cxsim.study_cli import input_error, progress_wanted, report_folder, study_parser
 
 LINES = SPEND_LINES
 """Budget lines an allocation can fund: the touchpoints, then people and standards."""
@@ -272,9 +271,7 @@ def optimise(budget: float, overrides: Sequence[str] = (), *, kpi: str = "profit
     started = time.perf_counter()
     lines = tuple(lines)
     base = compose(list(overrides))
-    out = Path(out) if out else Path("results") / "optimise" / datetime.now().strftime(
-        "%Y-%m-%d_%H-%M-%S")
-    out.mkdir(parents=True, exist_ok=True)
+    out = report_folder(out, "optimise")
     study, trials_df = search(base, budget, kpi=kpi, lines=lines, trials=trials,
                               replications=replications, seed=seed, batch=batch, jobs=jobs,
                               storage=storage, progress=progress, maximise=maximise)
@@ -301,14 +298,11 @@ def optimise(budget: float, overrides: Sequence[str] = (), *, kpi: str = "profit
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m cxsim.optimise``: the best split of a budget, reported beside two others."""
-    p = argparse.ArgumentParser(
-        prog="cxsim-optimise",
-        description="Find the allocation of a yearly budget across touchpoints that "
-                    "maximises the focal dealer's KPI (Optuna on paired replications).")
-    p.add_argument("overrides", nargs="*", help="market overrides, e.g. customers.n=10000")
+    p = study_parser("cxsim-optimise", "Find the allocation of a yearly budget across "
+                     "touchpoints that maximises the focal dealer's KPI (Optuna on paired "
+                     "replications).", "optimise", "base seed of sampler and replications")
     p.add_argument("--budget", type=float, default=None,
                    help="k$ a year to allocate (default: the cx_program preset's total)")
-    p.add_argument("--kpi", default="profit_k", choices=OUTCOMES)
     p.add_argument("--minimise", action="store_true", help="minimise the KPI instead")
     p.add_argument("--lines", default="all",
                    help="budget lines: all (touchpoints, engagement, consistency), "
@@ -317,32 +311,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--replications", type=int, default=3, help="paired seeds per trial")
     p.add_argument("--confirm", type=int, default=6,
                    help="fresh paired seeds for the final comparison")
-    p.add_argument("--seed", type=int, default=0, help="base seed of sampler and replications")
     p.add_argument("--batch", type=int, default=2, help="candidates evaluated together")
-    p.add_argument("--jobs", type=int, default=0, help="worker processes (0: every core)")
     p.add_argument("--storage", default=None,
                    help="Optuna storage, e.g. sqlite:///results/optimise/study.db (resumable)")
-    p.add_argument("--out", default=None, help="report folder (default results/optimise/<now>)")
-    p.add_argument("--no-progress", action="store_true")
     a = p.parse_args(argv)
-    try:
-        lines = lines_of(a.lines)
+
+    def check() -> None:
+        a.lines = lines_of(a.lines)
         if a.budget is None:
             a.budget = default_budget()
         if a.budget <= 0 or a.trials < 1 or a.replications < 1 or a.confirm < 2:
             raise ValueError("allowed: --budget > 0, --trials >= 1, --replications >= 1, "
                              "--confirm >= 2")
         compose(a.overrides)
-    except Exception as exc:  # noqa: BLE001 - bad input is one plain line
-        from cxsim.compose import explain
 
-        print(f"cxsim-optimise: error: {explain(exc)}", file=sys.stderr)
-        return 2
-    out = optimise(a.budget, a.overrides, kpi=a.kpi, lines=lines, trials=a.trials,
+    if (code := input_error("cxsim-optimise", check)) is not None:
+        return code
+    out = optimise(a.budget, a.overrides, kpi=a.kpi, lines=a.lines, trials=a.trials,
                    replications=a.replications, confirm_replications=a.confirm, seed=a.seed,
                    batch=a.batch, jobs=a.jobs, storage=a.storage, out=a.out,
-                   progress=not a.no_progress and sys.stderr.isatty(),
-                   maximise=not a.minimise)
+                   progress=progress_wanted(a), maximise=not a.minimise)
     print(f"cxsim-optimise: report -> {out / 'report.md'}")
     return 0
 

@@ -25,14 +25,12 @@ coloured apart from behaviour).
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +40,7 @@ import pandas as pd
 from cxsim.config import TOUCHPOINTS, RunConfig
 from cxsim.programme import CONFIG_KEYS, Programme
 from cxsim.run import OUTCOMES, compose, replication_seed, run_many, seeded
+from cxsim.study_cli import input_error, progress_wanted, report_folder, study_parser
 
 
 @dataclass(frozen=True)
@@ -257,9 +256,7 @@ def sensitivity(overrides: Sequence[str] = (), *, method: str = "morris", sample
     factors = list(factors or default_factors())
     base = compose(list(overrides))
     treated = compose([*overrides, *treatment]) if treatment else None
-    out = Path(out) if out else Path("results") / "sensitivity" / datetime.now().strftime(
-        "%Y-%m-%d_%H-%M-%S")
-    out.mkdir(parents=True, exist_ok=True)
+    out = report_folder(out, "sensitivity")
     X = sample(factors, method, samples, seed)
     seeds = [replication_seed(seed, r) for r in range(replications)]
     Y, ref = evaluate(base, factors, X, kpi=kpi, seeds=seeds, treated=treated, jobs=jobs,
@@ -315,38 +312,28 @@ def sensitivity(overrides: Sequence[str] = (), *, method: str = "morris", sample
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m cxsim.sensitivity``: which touchpoint (and assumption) drives the lift."""
-    p = argparse.ArgumentParser(
-        prog="cxsim-sensitivity",
-        description="Global sensitivity (SALib Morris or Sobol) of the focal dealer's lift "
-                    "to its touchpoint qualities and the behavioural parameters.")
-    p.add_argument("overrides", nargs="*", help="market overrides, e.g. customers.n=10000")
+    p = study_parser("cxsim-sensitivity", "Global sensitivity (SALib Morris or Sobol) of "
+                     "the focal dealer's lift to its touchpoint qualities and the behavioural "
+                     "parameters.", "sensitivity")
     p.add_argument("--method", default="morris", choices=("morris", "sobol"))
     p.add_argument("--samples", type=int, default=6,
                    help="Morris trajectories, or Sobol base samples N (a power of 2); "
                         "runs = samples x (factors + 1) for Morris, x (factors + 2) for Sobol")
-    p.add_argument("--kpi", default="profit_k", choices=OUTCOMES)
     p.add_argument("--replications", type=int, default=1, help="paired seeds per sample")
     p.add_argument("--treatment", action="append", default=[],
                    help="override(s) whose lift is studied, e.g. investment=cx_program")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--jobs", type=int, default=0, help="worker processes (0: every core)")
-    p.add_argument("--out", default=None,
-                   help="report folder (default results/sensitivity/<now>)")
-    p.add_argument("--no-progress", action="store_true")
     a = p.parse_args(argv)
-    try:
+
+    def check() -> None:
         if a.samples < 2 or a.replications < 1:
             raise ValueError("allowed: --samples >= 2, --replications >= 1")
         compose([*a.overrides, *a.treatment])
-    except Exception as exc:  # noqa: BLE001 - bad input is one plain line
-        from cxsim.compose import explain
 
-        print(f"cxsim-sensitivity: error: {explain(exc)}", file=sys.stderr)
-        return 2
+    if (code := input_error("cxsim-sensitivity", check)) is not None:
+        return code
     out = sensitivity(a.overrides, method=a.method, samples=a.samples, kpi=a.kpi,
                       replications=a.replications, seed=a.seed, treatment=a.treatment,
-                      jobs=a.jobs, out=a.out,
-                      progress=not a.no_progress and sys.stderr.isatty())
+                      jobs=a.jobs, out=a.out, progress=progress_wanted(a))
     print(f"cxsim-sensitivity: report -> {out / 'report.md'}")
     return 0
 

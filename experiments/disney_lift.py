@@ -42,8 +42,7 @@ from experiments.common import (
 from experiments.programmes import (
     as_overrides,
     read_programme,
-    write_cx_program,
-    write_service_only,
+    write_calibration,
 )
 
 
@@ -167,8 +166,7 @@ def _record(lines: Programme, note: list[str], report: Report) -> None:
     """Write the calibrated programme as conf files into the report folder; say how to
     adopt them (tracked files under ``conf/`` are never rewritten)."""
     folder = Path(report.out) / "conf" / "investment"
-    written = [write_cx_program(lines, note, folder),
-               write_service_only(lines.cost_k, folder)]
+    written = write_calibration(lines, note, folder)
     how = (f"Calibrated programme written to {written[0]} and (same total) {written[1]}; "
            f"to make it the default: cp {folder}/*.yaml conf/investment/")
     print(how, flush=True)

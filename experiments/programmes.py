@@ -47,57 +47,52 @@ def service_split(total: float, split: Mapping[str, float] | None = None,
     return Programme(lines, extra_bays=extra_bays, name="service_only")
 
 
-def _spend_block(p: Programme) -> list[str]:
-    return ["spend:", *[f"  {t}: {p.spend[t]:g}" for t in TOUCHPOINTS]]
+CX_PROGRAM_NOTE = [
+    "A holistic experience programme at the focal dealer: every touchpoint,",
+    "staff engagement (common purpose) and consistency (standards), k$ a year.",
+    "",
+    "CALIBRATED by the disney_lift experiment (MODEL.md P1: +26 % focal unit sales",
+    "over three years against the same market without it). Rerun the calibration",
+    "with:  .venv/bin/python -m experiments.run experiment=disney_lift",
+    "which writes this file and service_only.yaml (same total) under",
+    "results/experiments/disney_lift/conf/investment/ and checks the lift on fresh",
+    "seeds; copy both to conf/investment/ to make them the defaults. Only the overall",
+    "strength is calibrated: the profile across lines (equal per touchpoint, 1.5x on",
+    "engagement) is an assumption.",
+]
+SERVICE_ONLY_NOTE = [
+    "The same money as cx_program, spent on the service department only.",
+    "",
+    "'Service department only' means the three touchpoints the service department",
+    "owns, in equal thirds: service (technicians, training: fix right first time),",
+    "parts (availability) and communication (progress updates by the service",
+    "advisors). Not included: the sales-side touchpoints; staff engagement and",
+    "consistency standards, which are dealership-wide 'common purpose' levers no",
+    "departmental budget buys (seed 004); and extra service bays (capacity, priced",
+    "separately: see the variants of the service_vs_experience experiment).",
+    "",
+    "Written by the disney_lift calibration together with cx_program.yaml, with the",
+    "same total; do not edit one without the other (tests/test_experiments.py checks",
+    "the totals are equal).",
+]
 
 
-def write_cx_program(p: Programme, note: list[str], folder: Path) -> Path:
-    """Write ``<folder>/cx_program.yaml`` (a ``conf/investment`` file) with provenance."""
+def write_preset(p: Programme, note: list[str], folder: Path) -> Path:
+    """Write ``<folder>/<p.name>.yaml``, a ``conf/investment`` file, under a comment."""
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "cx_program.yaml"
-    text = [
-        "# A holistic experience programme at the focal dealer: every touchpoint,",
-        "# staff engagement (common purpose) and consistency (standards), k$ a year.",
-        "#",
-        "# CALIBRATED by the disney_lift experiment (MODEL.md P1: +26 % focal unit sales",
-        "# over three years against the same market without it). Rerun the calibration",
-        "# with:  .venv/bin/python -m experiments.run experiment=disney_lift",
-        "# which writes this file and service_only.yaml (same total) under",
-        "# results/experiments/disney_lift/conf/investment/ and checks the lift on fresh",
-        "# seeds; copy both to conf/investment/ to make them the defaults. Only the overall",
-        "# strength is calibrated: the profile across lines (equal per touchpoint, 1.5x on",
-        "# engagement) is an assumption.",
-        *[f"# {line}" for line in note],
-        f"# Total: {p.cost_k:g} k$ a year.",
-        "name: cx_program",
-        *_spend_block(p),
-        f"engagement_spend: {p.spend['engagement']:g}",
-        f"consistency_spend: {p.spend['consistency']:g}",
-    ]
+    path = folder / f"{p.name}.yaml"
+    text = [*[f"# {line}".rstrip() for line in note], f"# Total: {p.cost_k:g} k$ a year.",
+            f"name: {p.name}", "spend:", *[f"  {t}: {p.spend[t]:g}" for t in TOUCHPOINTS],
+            f"engagement_spend: {p.spend['engagement']:g}",
+            f"consistency_spend: {p.spend['consistency']:g}"]
+    if p.extra_bays:
+        text.append(f"extra_bays: {p.extra_bays}")
     path.write_text("\n".join(text) + "\n")
     return path
 
 
-def write_service_only(total: float, folder: Path) -> Path:
-    """Write ``<folder>/service_only.yaml``: ``total`` k$/year on the service department."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "service_only.yaml"
-    text = [
-        "# The same money as cx_program, spent on the service department only.",
-        "#",
-        "# 'Service department only' means the three touchpoints the service department",
-        "# owns, in equal thirds: service (technicians, training: fix right first time),",
-        "# parts (availability) and communication (progress updates by the service",
-        "# advisors). Not included: the sales-side touchpoints; staff engagement and",
-        "# consistency standards, which are dealership-wide 'common purpose' levers no",
-        "# departmental budget buys (seed 004); and extra service bays (capacity, priced",
-        "# separately: see the variants of the service_vs_experience experiment).",
-        "#",
-        f"# Total: {total:g} k$ a year = cx_program's total. Written by the disney_lift",
-        "# calibration together with cx_program.yaml; do not edit one without the other",
-        "# (tests/test_experiments.py checks the totals are equal).",
-        "name: service_only",
-        *_spend_block(service_split(total)),
-    ]
-    path.write_text("\n".join(text) + "\n")
-    return path
+def write_calibration(p: Programme, note: list[str], folder: Path) -> list[Path]:
+    """``cx_program.yaml`` (with ``note`` on how it was calibrated) and ``service_only.yaml``
+    (the same total on the service department) in ``folder``."""
+    return [write_preset(p.replace(name="cx_program"), [*CX_PROGRAM_NOTE, *note], folder),
+            write_preset(service_split(p.cost_k), SERVICE_ONLY_NOTE, folder)]
