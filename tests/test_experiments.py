@@ -124,16 +124,16 @@ def test_service_only_costs_exactly_what_cx_program_costs():
 
 
 def test_scenarios_compose():
-    from cxsim.run import compose as arm_config
+    from cxsim.run import compose
 
-    assert arm_config(["investment=cx_program"]).investment.name == "cx_program"
-    cr = arm_config(["scenario=competitor_response"]).investment
+    assert compose(["investment=cx_program"]).investment.name == "cx_program"
+    cr = compose(["scenario=competitor_response"]).investment
     assert (cr.name, cr.copied_by, cr.copy_after_weeks) == ("cx_program", 1, 52)
-    assert arm_config(["scenario=competitor_response", "investment=service_only"]
+    assert compose(["scenario=competitor_response", "investment=service_only"]
                       ).investment.name == "service_only"
-    dd = arm_config(["scenario=digital_disruption"]).market
+    dd = compose(["scenario=digital_disruption"]).market
     assert dd.friction_step_week >= 0 and dd.friction_step_to < 1
-    assert arm_config(["investment=communication"]).investment.spend.communication > 0
+    assert compose(["investment=communication"]).investment.spend.communication > 0
 
 
 def test_calibrated_programme_gives_about_26_percent_in_three_years():
