@@ -123,11 +123,6 @@ def focal(out: Outcomes) -> dict[str, float]:
     return res
 
 
-def weekly(out: Outcomes) -> pd.DataFrame:
-    """The whole weekly table (a measure for :func:`run_many`)."""
-    return out.weekly
-
-
 # -- configs and seeds ------------------------------------------------------------------------
 def compose(overrides: Sequence[str] = ()) -> RunConfig:
     """The validated config of ``conf/`` with these overrides; a running Hydra app keeps
