@@ -6,29 +6,23 @@
 ['Dealer A', 'Dealer B', 'Dealer C']
 >>> int(result.weekly["week"].max())
 51
+
+A result is the run layer's :class:`~cxsim.run.Outcomes` (``weekly``,
+``stores`` alias ``summary``, ``customers``, ``model``); studies that run many
+configs use :mod:`cxsim.run` directly.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-
-import pandas as pd
 
 from cxsim.compose import load_config
 from cxsim.config import RunConfig
-from cxsim.metrics import summarise
 from cxsim.model import CxModel
+from cxsim.run import Outcomes, outcomes_of, run, run_to_folder
 
-
-@dataclass
-class Result:
-    """A finished run: the model and its tables."""
-
-    model: CxModel
-    weekly: pd.DataFrame  # one row per (week, dealer)
-    summary: pd.DataFrame  # one row per dealer over the horizon
-    customers: pd.DataFrame  # one row per customer, final state
+Result = Outcomes
+"""A finished run: the model and its tables (the run layer's :class:`Outcomes`)."""
 
 
 def build_model(overrides: list[str] | None = None, *, config: RunConfig | None = None,
@@ -38,22 +32,13 @@ def build_model(overrides: list[str] | None = None, *, config: RunConfig | None 
     return CxModel(cfg, feed=feed)
 
 
-def collect(model: CxModel) -> Result:
+def collect(model: CxModel) -> Outcomes:
     """The tidy tables of a model that has been stepped."""
-    from cxsim.results import customers_frame, weekly_frame
-
-    weekly = weekly_frame(model)
-    return Result(model=model, weekly=weekly, summary=summarise(weekly),
-                  customers=customers_frame(model))
+    return outcomes_of(model)
 
 
 def simulate(overrides: list[str] | None = None, *, config: RunConfig | None = None,
-             output_dir: str | os.PathLike | None = None) -> Result:
+             output_dir: str | os.PathLike | None = None) -> Outcomes:
     """Build, run to the horizon, optionally write the run folder, and return the tables."""
-    from cxsim.results import write_run
-
-    model = build_model(overrides, config=config)
-    model.run(progress=model.cfg.progress)
-    if output_dir is not None:
-        write_run(model, output_dir, plots=model.cfg.plots)
-    return collect(model)
+    cfg = config if config is not None else load_config(overrides)
+    return run(cfg) if output_dir is None else run_to_folder(cfg, output_dir)

@@ -8,9 +8,9 @@ draw is keyed by seed, purpose, week and customer: see ``cxsim.draws``). The
 lift is computed per replication and summarised by its mean and a Student-t
 95 % interval over replications.
 
-Replications can run in worker processes (``jobs``). Each task is a pure
-function of its config and seed, and results are put back in task order, so
-the tables are identical whatever ``jobs`` is.
+Runs go through the run layer (``cxsim.run``): replication seeds, the process
+pool (``jobs``) and the focal outcomes are defined there, so the tables are
+identical whatever ``jobs`` is.
 
 How much pairing buys is measured, not assumed: ``crn_efficiency`` compares a
 paired design with one whose scenario arm has independent seeds
@@ -27,25 +27,23 @@ of the NPS lift only about 1.2x (``experiments/README.md``, crn_efficiency).
 
 from __future__ import annotations
 
-import copy
-import multiprocessing
-import os
-import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxsim.compose import load_config
 from cxsim.config import RunConfig
-from cxsim.metrics import summarise
-from cxsim.model import CxModel
-
-KPIS = ("units_sold", "service_retention", "nps", "revenue_k", "profit_k")
-"""The focal dealer's outcomes every comparison reports (plus ROI)."""
+from cxsim.run import (
+    HEADLINE,
+    Measure,
+    compose,
+    focal,
+    replication_seed,
+    run_many,
+    seeded,
+    t_interval,
+)
 
 INDEPENDENT_STRIDE = 1_000_003
 """Offset of the base seed of arm ``i`` when arms are *not* paired (``i`` x stride)."""
@@ -54,144 +52,10 @@ Arm = Sequence[str] | RunConfig
 """An arm is a list of Hydra overrides or a ready :class:`RunConfig`."""
 
 
-# -- seeds and intervals ------------------------------------------------------------------
-def replication_seed(base_seed: int, replication: int) -> int:
-    """The seed of replication ``replication``: SeedSequence of (base, index)."""
-    return int(np.random.SeedSequence([base_seed, replication]).generate_state(1)[0])
-
-
-def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and two-sided Student-t interval of the mean."""
-    values = np.asarray(values, dtype=float)
-    mean = float(values.mean())
-    if values.size < 2:
-        return mean, float("nan"), float("nan")
-    half = stats.t.ppf(0.5 + level / 2, values.size - 1) * values.std(ddof=1) / np.sqrt(
-        values.size)
-    return mean, mean - half, mean + half
-
-
-# -- configs ------------------------------------------------------------------------------
-def arm_config(overrides: Sequence[str]) -> RunConfig:
-    """Compose ``conf/`` with these overrides, leaving any running Hydra app untouched.
-
-    ``cxsim.compose.load_config`` re-initialises Hydra's global state; an
-    experiment that is itself a Hydra app gets its state back afterwards.
-    """
-    from hydra.core.global_hydra import GlobalHydra
-
-    # Hydra's initialize context replaces the GlobalHydra singleton on exit, so the
-    # instance is looked up afresh each time.
-    saved = GlobalHydra.instance().hydra if GlobalHydra.instance().is_initialized() else None
-    try:
-        return load_config(list(overrides))
-    finally:
-        GlobalHydra.instance().clear()
-        if saved is not None:
-            GlobalHydra.instance().initialize(saved)
-
-
-def with_seed(cfg: RunConfig, seed: int) -> RunConfig:
-    """A copy of ``cfg`` with another seed (the config is otherwise shared)."""
-    out = copy.deepcopy(cfg)
-    out.seed = int(seed)
-    out.progress = False
-    out.plots = False
-    return out
-
-
 def _as_config(arm: Arm, common: Sequence[str]) -> RunConfig:
     if isinstance(arm, RunConfig):
         return arm
-    return arm_config([*common, *arm])
-
-
-# -- running many ---------------------------------------------------------------------------
-def default_jobs() -> int:
-    """Worker processes to use when asked for ``jobs=0``: the cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def _pool_context() -> multiprocessing.context.BaseContext:
-    # fork: workers inherit the imported model and need no ``if __name__ ==
-    # "__main__"`` guard in the caller's script or notebook.
-    if "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context()  # pragma: no cover - not POSIX
-
-
-def run_tasks(fn: Callable[[Any], Any], tasks: Iterable[Any], *, jobs: int = 1,
-              progress: bool = False, desc: str = "replications") -> list[Any]:
-    """``[fn(t) for t in tasks]``, optionally in ``jobs`` processes, in task order.
-
-    ``fn`` must be a module-level function (it is pickled to the workers).
-    ``jobs=0`` uses every available core. Results are the same for any ``jobs``
-    because each task is a pure function of its argument.
-    """
-    tasks = list(tasks)
-    jobs = default_jobs() if jobs == 0 else max(1, int(jobs))
-    jobs = min(jobs, len(tasks)) if tasks else 1
-
-    def bar():
-        if not progress:
-            return None
-        from tqdm import tqdm
-
-        return tqdm(total=len(tasks), desc=desc, unit="run", leave=False, disable=None)
-
-    if jobs == 1:
-        b, out = bar(), []
-        for t in tasks:
-            out.append(fn(t))
-            if b is not None:
-                b.update()
-        if b is not None:
-            b.close()
-        return out
-    results: list[Any] = [None] * len(tasks)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context()) as pool:
-        with warnings.catch_warnings():
-            # The only other threads at this point are native BLAS workers of numpy
-            # (Python 3.12 counts them); they hold no Python locks and OpenBLAS resets
-            # its pool in the child. Every worker is forked here, before any thread
-            # of ours (the progress bar) exists.
-            warnings.filterwarnings("ignore", message=".*fork\\(\\) may lead to deadlocks",
-                                    category=DeprecationWarning)
-            futures = {pool.submit(fn, t): i for i, t in enumerate(tasks)}
-        b = bar()  # after the workers exist: no progress thread is forked
-        try:
-            for fut in as_completed(futures):
-                results[futures[fut]] = fut.result()
-                if b is not None:
-                    b.update()
-        finally:
-            if b is not None:
-                b.close()
-    return results
-
-
-def run_model(cfg: RunConfig) -> CxModel:
-    """Build and run one model to its horizon."""
-    return CxModel(cfg).run()
-
-
-def focal_outcomes_of(cfg: RunConfig) -> dict[str, float]:
-    """Run one arm and return the focal dealer's KPIs over the horizon."""
-    model = run_model(cfg)
-    summary = summarise(model.metrics.frame([d.name for d in model.dealer_list]))
-    row = summary.iloc[cfg.dealers.focal]
-    out = {k: float(row[k]) for k in KPIS}
-    out["investment_k"] = float(row["investment_k"])
-    out["share"] = float(row["share"])
-    return out
-
-
-def focal_outcomes(overrides: list[str], seed: int) -> dict[str, float]:
-    """Run one arm given as overrides and return the focal dealer's KPIs."""
-    return focal_outcomes_of(with_seed(arm_config(overrides), seed))
+    return compose([*common, *arm])
 
 
 def arm_seeds(base_seed: int, replications: int, n_arms: int, paired: bool
@@ -207,10 +71,8 @@ def arm_seeds(base_seed: int, replications: int, n_arms: int, paired: bool
 
 def arm_runs(arms: Mapping[str, Arm], *, replications: int, base_seed: int = 0,
              common: Sequence[str] | None = None, paired: bool = True, jobs: int = 1,
-             progress: bool = False,
-             outcome: Callable[[RunConfig], Mapping[str, float]] = focal_outcomes_of,
-             ) -> pd.DataFrame:
-    """One row per (replication, arm) with ``outcome`` of that run (the focal KPIs).
+             progress: bool = False, measure: Measure = focal) -> pd.DataFrame:
+    """One row per (replication, arm) with ``measure`` of that run (the focal outcomes).
 
     ``arms`` maps a name to overrides (composed after ``common``) or a config.
     With ``paired=True`` every arm of replication ``r`` has the same seed
@@ -221,8 +83,9 @@ def arm_runs(arms: Mapping[str, Arm], *, replications: int, base_seed: int = 0,
     configs = [_as_config(arms[a], common) for a in names]
     seeds = arm_seeds(base_seed, replications, len(names), paired)
     keys = [(r, i) for r in range(replications) for i in range(len(names))]
-    tasks = [with_seed(configs[i], seeds[i][r]) for r, i in keys]
-    values = run_tasks(outcome, tasks, jobs=jobs, progress=progress)
+    tasks = [seeded(configs[i], seeds[i][r]) for r, i in keys]
+    values = run_many(tasks, jobs=jobs, progress=progress, measure=measure,
+                      desc="replications")
     rows = [{"replication": r, "arm": names[i], "seed": seeds[i][r], **v}
             for (r, i), v in zip(keys, values, strict=True)]
     return pd.DataFrame(rows)
@@ -231,7 +94,7 @@ def arm_runs(arms: Mapping[str, Arm], *, replications: int, base_seed: int = 0,
 def paired_runs(baseline: Sequence[str], scenario: Sequence[str], *, replications: int,
                 base_seed: int = 0, common: list[str] | None = None,
                 paired: bool = True, jobs: int = 1, progress: bool = False) -> pd.DataFrame:
-    """One row per (replication, arm) with the focal dealer's KPIs.
+    """One row per (replication, arm) with the focal dealer's outcomes.
 
     ``paired=False`` gives the scenario arm independent seeds (for showing how
     much common random numbers narrow the interval).
@@ -243,7 +106,7 @@ def paired_runs(baseline: Sequence[str], scenario: Sequence[str], *, replication
 
 # -- tables -----------------------------------------------------------------------------------
 def lift_table(runs: pd.DataFrame, level: float = 0.95, *, baseline: str = "baseline",
-               scenario: str = "scenario", kpis: Sequence[str] = KPIS) -> pd.DataFrame:
+               scenario: str = "scenario", kpis: Sequence[str] = HEADLINE) -> pd.DataFrame:
     """Per KPI: mean of each arm, mean lift, lift in %, and its interval.
 
     The lift is taken per replication (scenario minus baseline on the same
@@ -313,7 +176,7 @@ def variance_ratio_interval(paired: np.ndarray, independent: np.ndarray, level: 
 
 def crn_efficiency(paired_runs_: pd.DataFrame, independent_runs: pd.DataFrame, *,
                    baseline: str = "baseline", scenario: str = "scenario",
-                   kpis: Sequence[str] = KPIS, level: float = 0.95) -> pd.DataFrame:
+                   kpis: Sequence[str] = HEADLINE, level: float = 0.95) -> pd.DataFrame:
     """Per KPI: how much narrower the paired interval is than the independent one.
 
     ``corr`` is the correlation of the two arms across paired replications (what

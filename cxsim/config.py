@@ -143,6 +143,8 @@ class DealersConfig:
     # estimate (EWMA); assumption
     service_hours: float = 3.0  # mean hours a bay spends on one visit; assumption
     open_hours_per_week: float = 50.0  # service lane opening hours; assumption
+    bay_cost_k: float = 60.0  # k$/year for one extra service bay (equipment, space,
+    # technician); assumption
 
     def __post_init__(self) -> None:
         if not self.dealers:
@@ -163,7 +165,7 @@ class DealersConfig:
                                   "gross_per_service_visit"),
                           positive=("bays_per_1000_customers",))
         _check_fields(self, "dealers", probs=("handoff_failure",),
-                      nonneg=("engagement_effect", "quality_lag_weeks"),
+                      nonneg=("engagement_effect", "quality_lag_weeks", "bay_cost_k"),
                       positive=("spend_half", "engagement_spend_half",
                                 "consistency_spend_half", "service_hours",
                                 "open_hours_per_week"))
@@ -486,8 +488,14 @@ class InvestmentConfig:
 
     @property
     def total_per_year(self) -> float:
-        """k$ a year, every line of the programme together."""
-        return sum(self.spend.as_list()) + self.engagement_spend + self.consistency_spend
+        """k$ a year on the spend lines (``cxsim.programme.Programme.spend_k``).
+
+        Extra bays are priced by :class:`~cxsim.programme.Programme`, which knows
+        ``dealers.bay_cost_k``.
+        """
+        from cxsim.programme import Programme  # the one cost definition lives there
+
+        return Programme.from_investment(self).spend_k
 
 
 @dataclass

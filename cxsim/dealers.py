@@ -18,9 +18,7 @@ import mesa
 import numpy as np
 
 from cxsim.config import TOUCHPOINTS, DealersConfig, DealerSpec
-
-BAY_COST_K = 60.0
-"""k$ a year for one extra service bay (equipment, space, technician); assumption."""
+from cxsim.programme import yearly_cost
 
 
 def budget_map(base: np.ndarray, spend: np.ndarray, q_max: float, half: float) -> np.ndarray:
@@ -56,7 +54,10 @@ class Dealer(mesa.Agent):
     # -- investment --------------------------------------------------------
     def invest(self, spend: np.ndarray, engagement_spend: float, consistency_spend: float,
                extra_bays: int) -> None:
-        """Start a programme (yearly spend); quality follows with a lag."""
+        """Start a programme (yearly spend); quality follows with a lag.
+
+        Callers build the arguments with :meth:`cxsim.programme.Programme.apply_to`.
+        """
         self.spend = np.asarray(spend, dtype=float)
         self.engagement_spend = engagement_spend
         self.consistency_spend = consistency_spend
@@ -76,8 +77,8 @@ class Dealer(mesa.Agent):
     @property
     def yearly_investment(self) -> float:
         """k$ a year the dealer spends on its programme."""
-        return float(self.spend.sum() + self.engagement_spend + self.consistency_spend
-                     + BAY_COST_K * self.extra_bays)
+        return yearly_cost(self.spend, self.engagement_spend, self.consistency_spend,
+                           self.extra_bays, self.cfg.bay_cost_k)
 
     def step(self) -> None:
         """Move delivered quality, engagement and consistency toward their targets."""

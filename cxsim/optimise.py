@@ -27,111 +27,39 @@ arguments the results are the same for any ``--jobs``.
 
 from __future__ import annotations
 
-import argparse
-import copy
 import math
-import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
-from datetime import datetime
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from cxsim.compare import arm_config, replication_seed, t_interval, with_seed
 from cxsim.config import SERVICE_TOUCHPOINTS, TOUCHPOINTS, RunConfig
+from cxsim.optimise_report import plot_report, write_report
+from cxsim.programme import SPEND_LINES, Programme
+from cxsim.run import (
+    OUTCOMES,
+    TaskMap,
+    compose,
+    pool,
+    progress_bar,
+    replication_seed,
+    run_many,
+    seeded,
+    t_interval,
+)
+from cxsim.study_cli import input_error, progress_wanted, report_folder, study_parser
 
-PEOPLE_LINES = ("engagement", "consistency")
-LINES = (*TOUCHPOINTS, *PEOPLE_LINES)
+LINES = SPEND_LINES
 """Budget lines an allocation can fund: the touchpoints, then people and standards."""
-
-KPIS = ("profit_k", "units_sold", "share", "service_retention", "nps", "revenue_k",
-        "investment_k")
-"""The focal dealer's outcomes that can be optimised (and that reports show)."""
 
 U_LOW = 1e-6
 CONFIRM_STRIDE = 7_919
 """Offset of the confirmation runs' base seed: fresh seeds, never the search's."""
-
-
-# -- configs and runs (shared with cxsim.sensitivity) -------------------------------------------
-def base_config(overrides: Sequence[str] = ()) -> RunConfig:
-    """The validated config for these overrides; any running Hydra app keeps its state."""
-    return arm_config(overrides)
-
-
-def seeded(cfg: RunConfig, seed: int) -> RunConfig:
-    """A quiet copy of ``cfg`` (no progress bar, no plots) with this seed."""
-    return with_seed(cfg, seed)
-
-
-def focal_kpis(cfg: RunConfig) -> dict[str, float]:
-    """Run one config to its horizon; the focal dealer's outcomes (:data:`KPIS`)."""
-    from cxsim.metrics import summarise
-    from cxsim.model import CxModel
-
-    model = CxModel(cfg).run()
-    summary = summarise(model.metrics.frame([d.name for d in model.dealer_list]))
-    row = summary.iloc[cfg.dealers.focal]
-    return {k: float(row[k]) for k in KPIS}
-
-
-def workers(jobs: int) -> int:
-    """``jobs`` worker processes; 0 means every core this process may use."""
-    if jobs > 0:
-        return jobs
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
-
-
-RunMap = Callable[..., list]
-
-
-@contextmanager
-def task_pool(jobs: int) -> Iterator[RunMap]:
-    """``run_map(fn, tasks, bar=None)``: ``[fn(t) for t in tasks]`` over ``jobs`` processes.
-
-    Results keep task order; ``bar`` (a tqdm bar) moves as they arrive.
-    Worker processes start once and are reused; ``fn`` must be a module-level
-    function. They come from a fork server that has imported the model (safe
-    in a threaded caller, quick to start). Each task is a pure function of its
-    argument, so results do not depend on ``jobs`` (0: every core).
-    """
-    n = workers(jobs)
-
-    def collect(results: Iterable[Any], bar: Any) -> list:
-        out = []
-        for r in results:
-            out.append(r)
-            if bar is not None:
-                bar.update()
-        return out
-
-    if n == 1:
-        yield lambda fn, tasks, bar=None: collect((fn(t) for t in tasks), bar)
-        return
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["cxsim.model", "cxsim.metrics", "cxsim.compose"])
-    else:  # pragma: no cover - not POSIX
-        ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
-        yield lambda fn, tasks, bar=None: collect(pool.map(fn, list(tasks)), bar)
-
-
-def progress_bar(total: int, desc: str, enabled: bool):
-    """A tqdm bar on stderr (a no-op object when disabled)."""
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, unit="run", disable=not enabled, leave=False)
 
 
 # -- allocations ------------------------------------------------------------------------------
@@ -151,24 +79,13 @@ def lines_of(spec: str | Sequence[str]) -> tuple[str, ...]:
 
 
 def allocation_of(cfg: RunConfig) -> dict[str, float]:
-    """The yearly spend per budget line of a config's investment."""
-    inv = cfg.investment
-    out = {t: float(getattr(inv.spend, t)) for t in TOUCHPOINTS}
-    out["engagement"] = float(inv.engagement_spend)
-    out["consistency"] = float(inv.consistency_spend)
-    return out
+    """The yearly spend per budget line of a config's programme."""
+    return dict(Programme.from_config(cfg).spend)
 
 
 def with_allocation(cfg: RunConfig, allocation: dict[str, float], name: str) -> RunConfig:
     """A copy of ``cfg`` whose programme spends ``allocation`` (k$/year; missing lines 0)."""
-    out = copy.deepcopy(cfg)
-    inv = out.investment
-    inv.name = name
-    for t in TOUCHPOINTS:
-        setattr(inv.spend, t, float(allocation.get(t, 0.0)))
-    inv.engagement_spend = float(allocation.get("engagement", 0.0))
-    inv.consistency_spend = float(allocation.get("consistency", 0.0))
-    return out
+    return Programme.from_config(cfg).allocated(allocation, name).into(cfg)
 
 
 def scaled(shape: dict[str, float], budget: float, lines: Sequence[str]) -> dict[str, float]:
@@ -180,7 +97,7 @@ def scaled(shape: dict[str, float], budget: float, lines: Sequence[str]) -> dict
 
 def preset_allocation(name: str) -> dict[str, float]:
     """The yearly spend per line of an ``investment`` preset (``conf/investment``)."""
-    return allocation_of(base_config([f"investment={name}"]))
+    return allocation_of(compose([f"investment={name}"]))
 
 
 def holistic_allocation(budget: float, lines: Sequence[str]) -> dict[str, float]:
@@ -207,7 +124,7 @@ def service_only_allocation(budget: float, lines: Sequence[str]) -> dict[str, fl
 
 def default_budget() -> float:
     """The ``cx_program`` preset's yearly total: the budget compared by default."""
-    return float(sum(preset_allocation("cx_program").values()))
+    return Programme.from_config(compose(["investment=cx_program"])).spend_k
 
 
 def to_simplex(u: Sequence[float], budget: float, lines: Sequence[str]) -> dict[str, float]:
@@ -228,10 +145,10 @@ def from_simplex(allocation: dict[str, float], lines: Sequence[str]) -> dict[str
 
 
 # -- the search ---------------------------------------------------------------------------------
-def _evaluate(run_map: RunMap, configs: Sequence[RunConfig], seeds: Sequence[int],
+def _evaluate(task_map: TaskMap, configs: Sequence[RunConfig], seeds: Sequence[int],
               bar: Any = None) -> list[list[dict[str, float]]]:
     tasks = [seeded(c, s) for c in configs for s in seeds]
-    flat = run_map(focal_kpis, tasks, bar)
+    flat = run_many(tasks, task_map=task_map, bar=bar)
     k = len(seeds)
     return [flat[i * k:(i + 1) * k] for i in range(len(configs))]
 
@@ -251,8 +168,8 @@ def search(base: RunConfig, budget: float, *, kpi: str = "profit_k",
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    if kpi not in KPIS:
-        raise ValueError(f"unknown kpi {kpi!r}; allowed: {', '.join(KPIS)}")
+    if kpi not in OUTCOMES:
+        raise ValueError(f"unknown kpi {kpi!r}; allowed: {', '.join(OUTCOMES)}")
     lines = tuple(lines)
     seeds = [replication_seed(seed, r) for r in range(replications)]
     sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True, constant_liar=True,
@@ -271,16 +188,17 @@ def search(base: RunConfig, budget: float, *, kpi: str = "profit_k",
             study.enqueue_trial(from_simplex(alloc, lines), user_attrs={"start": name})
     dist = optuna.distributions.FloatDistribution(U_LOW, 1.0)
     done = len([t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE])
-    bar = progress_bar(max(0, trials - done) * len(seeds), "budget search", progress)
-    try:
-        with task_pool(jobs) as run_map:
+    with pool(jobs) as task_map:
+        # the bar after the workers are forked: its thread is not copied into them
+        bar = progress_bar(max(0, trials - done) * len(seeds), "budget search", progress)
+        try:
             while done < trials:
                 asked = [study.ask({f"u_{t}": dist for t in lines})
                          for _ in range(min(batch, trials - done))]
                 allocs = [to_simplex([tr.params[f"u_{t}"] for t in lines], budget, lines)
                           for tr in asked]
                 configs = [with_allocation(base, a, "search") for a in allocs]
-                results = _evaluate(run_map, configs, seeds, bar)
+                results = _evaluate(task_map, configs, seeds, bar)
                 for tr, alloc, res in zip(asked, allocs, results, strict=True):
                     values = np.array([r[kpi] for r in res])
                     for t in lines:
@@ -289,8 +207,8 @@ def search(base: RunConfig, budget: float, *, kpi: str = "profit_k",
                                      else float("nan"))
                     study.tell(tr, float(values.mean()))
                 done += len(asked)
-    finally:
-        bar.close()
+        finally:
+            bar.close()
     return study, trials_frame(study, lines)
 
 
@@ -316,10 +234,10 @@ def confirm(base: RunConfig, arms: dict[str, dict[str, float]], *, replications:
     seeds = [replication_seed(seed + CONFIRM_STRIDE, r) for r in range(replications)]
     names = ["none", *arms]
     configs = [with_allocation(base, arms.get(a, {}), a) for a in names]
-    bar = progress_bar(len(names) * len(seeds), "confirmation", progress)
-    with task_pool(jobs) as run_map:
-        results = _evaluate(run_map, configs, seeds, bar)
-    bar.close()
+    with pool(jobs) as task_map:
+        bar = progress_bar(len(names) * len(seeds), "confirmation", progress)
+        results = _evaluate(task_map, configs, seeds, bar)
+        bar.close()
     rows = []
     for name, res in zip(names, results, strict=True):
         for r, (s, v) in enumerate(zip(seeds, res, strict=True)):
@@ -344,120 +262,6 @@ def comparison(runs: pd.DataFrame, kpi: str, level: float = 0.95) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-# -- report -------------------------------------------------------------------------------------
-def _fmt(x: float, digits: int = 1) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:,.{digits}f}"
-
-
-def plot_report(out: Path, trials: pd.DataFrame, arms: dict[str, dict[str, float]],
-                table: pd.DataFrame, lines: Sequence[str], kpi: str,
-                maximise: bool = True) -> None:
-    """``allocation.png`` (the three splits, their lifts) and ``history.png``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    names = list(arms)
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(13, 4.6),
-                                 gridspec_kw={"width_ratios": [2.2, 1]})
-    y = np.arange(len(lines))
-    h = 0.8 / len(names)
-    for i, n in enumerate(names):
-        ax.barh(y + i * h, [arms[n][t] for t in lines], height=h, label=n)
-    ax.set_yticks(y + h * (len(names) - 1) / 2, lines)
-    ax.invert_yaxis()
-    ax.set(xlabel="k$ a year", title="Allocation of the budget")
-    ax.legend()
-    t = table[table["arm"] != "none"]
-    err = np.vstack([t["lift"] - t["lift_low"], t["lift_high"] - t["lift"]])
-    bx.bar(t["arm"], t["lift"], yerr=np.nan_to_num(err), capsize=5,
-           color=[f"C{i}" for i in range(len(t))])
-    bx.axhline(0, color="grey", lw=0.8)
-    bx.set(title=f"Lift in {kpi} over no programme\n(fresh paired seeds, 95 % interval)",
-           ylabel=kpi)
-    fig.tight_layout()
-    fig.savefig(out / "allocation.png", dpi=110)
-    plt.close(fig)
-
-    fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(trials["trial"], trials["value"], "o", ms=4, alpha=0.6, label="trial")
-    best = trials["value"].cummax() if maximise else trials["value"].cummin()
-    ax.plot(trials["trial"], best, "-", label="best so far")
-    for start, g in trials[trials["start"] != ""].groupby("start"):
-        ax.plot(g["trial"], g["value"], "s", ms=8, label=start)
-    ax.set(xlabel="trial", ylabel=f"mean {kpi} on the search seeds", title="Search history")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out / "history.png", dpi=110)
-    plt.close(fig)
-
-
-def write_report(out: Path, *, args: dict[str, Any], trials: pd.DataFrame,
-                 arms: dict[str, dict[str, float]], runs: pd.DataFrame, table: pd.DataFrame,
-                 lines: Sequence[str], seconds: float) -> Path:
-    """Markdown report beside the tables and plots."""
-    kpi = args["kpi"]
-    lines_md = [
-        f"# Budget optimisation: {_fmt(args['budget'], 0)} k$ a year, {kpi}",
-        "",
-        f"Focal dealer's {kpi} over the horizon, {args['trials']} Optuna trials (TPE, seed "
-        f"{args['seed']}) scored on {args['replications']} paired replication seeds; the "
-        f"winner and the reference allocations re-run on {args['confirm']} fresh paired "
-        f"seeds. Market overrides: `{' '.join(args['overrides']) or '(default market)'}`. "
-        f"Run time {seconds / 60:.1f} min.",
-        "",
-        "## Allocations (k$ a year)",
-        "",
-        "| line | " + " | ".join(arms) + " |",
-        "|---|" + "---:|" * len(arms),
-    ]
-    for t in lines:
-        lines_md.append(f"| {t} | " + " | ".join(_fmt(arms[a][t], 0) for a in arms) + " |")
-    lines_md.append("| **total** | " + " | ".join(_fmt(sum(arms[a].values()), 0)
-                                                  for a in arms) + " |")
-    lines_md += [
-        "",
-        f"## {kpi} on fresh seeds (mean and 95 % Student-t interval)",
-        "",
-        f"| arm | {kpi} | lift over no programme | best minus this arm |",
-        "|---|---:|---:|---:|",
-    ]
-    for r in table.itertuples():
-        lines_md.append(
-            f"| {r.arm} | {_fmt(r.mean)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}] | "
-            f"{_fmt(r.lift)} [{_fmt(r.lift_low)}, {_fmt(r.lift_high)}] | "
-            f"{_fmt(r.best_minus_arm)} [{_fmt(r.best_minus_low)}, {_fmt(r.best_minus_high)}] |")
-    other = [k for k in KPIS if k != kpi]
-    means = runs.groupby("arm", sort=False)[other].mean()
-    lines_md += [
-        "",
-        "## Other outcomes (means on the fresh seeds)",
-        "",
-        "| arm | " + " | ".join(other) + " |",
-        "|---|" + "---:|" * len(other),
-    ]
-    for arm, row in means.iterrows():
-        lines_md.append(f"| {arm} | " + " | ".join(_fmt(row[k], 2) for k in other) + " |")
-    best = trials.loc[trials["value"].idxmax()] if args["maximise"] else \
-        trials.loc[trials["value"].idxmin()]
-    lines_md += [
-        "",
-        f"The best trial (#{int(best['trial'])}) scored {_fmt(best['value'])} on the search "
-        "seeds; a winner is flattered by the seeds it was picked on, which is why the "
-        "table above uses fresh ones. An interval of *best minus this arm* that covers 0 "
-        "means the search found no allocation reliably better than that arm.",
-        "",
-        "![allocation](allocation.png)",
-        "",
-        "![history](history.png)",
-        "",
-    ]
-    path = out / "report.md"
-    path.write_text("\n".join(lines_md))
-    return path
-
-
 def optimise(budget: float, overrides: Sequence[str] = (), *, kpi: str = "profit_k",
              lines: Sequence[str] = LINES, trials: int = 20, replications: int = 3,
              confirm_replications: int = 6, seed: int = 0, batch: int = 2, jobs: int = 0,
@@ -466,10 +270,8 @@ def optimise(budget: float, overrides: Sequence[str] = (), *, kpi: str = "profit
     """Search, confirm on fresh seeds and write the report folder; return it."""
     started = time.perf_counter()
     lines = tuple(lines)
-    base = base_config(list(overrides))
-    out = Path(out) if out else Path("results") / "optimise" / datetime.now().strftime(
-        "%Y-%m-%d_%H-%M-%S")
-    out.mkdir(parents=True, exist_ok=True)
+    base = compose(list(overrides))
+    out = report_folder(out, "optimise")
     study, trials_df = search(base, budget, kpi=kpi, lines=lines, trials=trials,
                               replications=replications, seed=seed, batch=batch, jobs=jobs,
                               storage=storage, progress=progress, maximise=maximise)
@@ -496,14 +298,11 @@ def optimise(budget: float, overrides: Sequence[str] = (), *, kpi: str = "profit
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m cxsim.optimise``: the best split of a budget, reported beside two others."""
-    p = argparse.ArgumentParser(
-        prog="cxsim-optimise",
-        description="Find the allocation of a yearly budget across touchpoints that "
-                    "maximises the focal dealer's KPI (Optuna on paired replications).")
-    p.add_argument("overrides", nargs="*", help="market overrides, e.g. customers.n=10000")
+    p = study_parser("cxsim-optimise", "Find the allocation of a yearly budget across "
+                     "touchpoints that maximises the focal dealer's KPI (Optuna on paired "
+                     "replications).", "optimise", "base seed of sampler and replications")
     p.add_argument("--budget", type=float, default=None,
                    help="k$ a year to allocate (default: the cx_program preset's total)")
-    p.add_argument("--kpi", default="profit_k", choices=KPIS)
     p.add_argument("--minimise", action="store_true", help="minimise the KPI instead")
     p.add_argument("--lines", default="all",
                    help="budget lines: all (touchpoints, engagement, consistency), "
@@ -512,32 +311,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--replications", type=int, default=3, help="paired seeds per trial")
     p.add_argument("--confirm", type=int, default=6,
                    help="fresh paired seeds for the final comparison")
-    p.add_argument("--seed", type=int, default=0, help="base seed of sampler and replications")
     p.add_argument("--batch", type=int, default=2, help="candidates evaluated together")
-    p.add_argument("--jobs", type=int, default=0, help="worker processes (0: every core)")
     p.add_argument("--storage", default=None,
                    help="Optuna storage, e.g. sqlite:///results/optimise/study.db (resumable)")
-    p.add_argument("--out", default=None, help="report folder (default results/optimise/<now>)")
-    p.add_argument("--no-progress", action="store_true")
     a = p.parse_args(argv)
-    try:
-        lines = lines_of(a.lines)
+
+    def check() -> None:
+        a.lines = lines_of(a.lines)
         if a.budget is None:
             a.budget = default_budget()
         if a.budget <= 0 or a.trials < 1 or a.replications < 1 or a.confirm < 2:
             raise ValueError("allowed: --budget > 0, --trials >= 1, --replications >= 1, "
                              "--confirm >= 2")
-        base_config(a.overrides)
-    except Exception as exc:  # noqa: BLE001 - bad input is one plain line
-        from cxsim.compose import explain
+        compose(a.overrides)
 
-        print(f"cxsim-optimise: error: {explain(exc)}", file=sys.stderr)
-        return 2
-    out = optimise(a.budget, a.overrides, kpi=a.kpi, lines=lines, trials=a.trials,
+    if (code := input_error("cxsim-optimise", check)) is not None:
+        return code
+    out = optimise(a.budget, a.overrides, kpi=a.kpi, lines=a.lines, trials=a.trials,
                    replications=a.replications, confirm_replications=a.confirm, seed=a.seed,
                    batch=a.batch, jobs=a.jobs, storage=a.storage, out=a.out,
-                   progress=not a.no_progress and sys.stderr.isatty(),
-                   maximise=not a.minimise)
+                   progress=progress_wanted(a), maximise=not a.minimise)
     print(f"cxsim-optimise: report -> {out / 'report.md'}")
     return 0
 

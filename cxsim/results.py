@@ -29,6 +29,11 @@ SUMMARY = "summary.json"
 CONFIG = "config.json"
 
 
+def config_json(cfg: RunConfig) -> str:
+    """The text of a run folder's ``config.json`` (the resume check compares it)."""
+    return json.dumps(asdict(cfg), indent=2)
+
+
 def weekly_frame(model: CxModel) -> pd.DataFrame:
     """One row per (week, dealer) of everything measured."""
     return model.metrics.frame([d.name for d in model.dealer_list])
@@ -91,7 +96,7 @@ def write_run(model: CxModel, output_dir: str | os.PathLike, *, plots: bool = Tr
         weekly.to_parquet(stage / WEEKLY, index=False)
         customers_frame(model).to_parquet(stage / CUSTOMERS, index=False)
         (stage / SUMMARY).write_text(json.dumps(summary_dict(model, weekly), indent=2))
-        (stage / CONFIG).write_text(json.dumps(asdict(model.cfg), indent=2))
+        (stage / CONFIG).write_text(config_json(model.cfg))
         if plots:
             from cxsim.plots import plot_run
 
@@ -107,9 +112,9 @@ def write_run(model: CxModel, output_dir: str | os.PathLike, *, plots: bool = Tr
 
 
 def run(cfg: RunConfig, output_dir: str | os.PathLike | None = None) -> CxModel:
-    """Build the model, run it (with a progress bar if asked) and write its files."""
-    model = CxModel(cfg)
-    model.run(progress=cfg.progress)
-    if output_dir is not None:
-        write_run(model, output_dir, plots=cfg.plots)
-    return model
+    """Former entry of the ``cxsim`` job; ``cxsim.run.run_to_folder`` replaces it."""
+    from cxsim.run import run as run_config
+    from cxsim.run import run_to_folder
+
+    out = run_config(cfg) if output_dir is None else run_to_folder(cfg, output_dir)
+    return out.model

@@ -25,23 +25,22 @@ coloured apart from behaviour).
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from cxsim.compare import replication_seed
 from cxsim.config import TOUCHPOINTS, RunConfig
-from cxsim.optimise import KPIS, base_config, focal_kpis, progress_bar, seeded, task_pool
+from cxsim.programme import CONFIG_KEYS, Programme
+from cxsim.run import OUTCOMES, compose, replication_seed, run_many, seeded
+from cxsim.study_cli import input_error, progress_wanted, report_folder, study_parser
 
 
 @dataclass(frozen=True)
@@ -83,15 +82,36 @@ def default_factors() -> list[Factor]:
     return [*quality, *BEHAVIOUR]
 
 
+_PROGRAMME_LINES = {key: line for line, key in CONFIG_KEYS.items()}
+
+
 def set_path(cfg: RunConfig, path: str, value: float) -> None:
-    """Set a dotted path (list items by index) on a config, in place."""
-    parts = path.format(focal=cfg.dealers.focal).split(".")
-    node: Any = cfg
+    """Set a dotted path (list items by index) on a config, in place, and validate it.
+
+    A programme line (``investment.spend.service``, ...) is changed through
+    :class:`~cxsim.programme.Programme`; any other key is checked by the
+    ``__post_init__`` of every config object on its path.
+    """
+    key = path.format(focal=cfg.dealers.focal)
+    if key in _PROGRAMME_LINES:
+        line = _PROGRAMME_LINES[key]
+        prog = Programme.from_config(cfg)
+        prog = prog.replace(extra_bays=int(value)) if line == "bays" else \
+            prog.replace(**{line: float(value)})
+        cfg.investment = prog.to_investment(cfg.investment)
+        return
+    parts = key.split(".")
+    nodes: list[Any] = [cfg]
     for p in parts[:-1]:
-        node = node[int(p)] if p.isdigit() else getattr(node, p)
+        nodes.append(nodes[-1][int(p)] if p.isdigit() else getattr(nodes[-1], p))
+    node = nodes[-1]
     if not hasattr(node, parts[-1]):
         raise ValueError(f"unknown config key {path!r}")
     setattr(node, parts[-1], type(getattr(node, parts[-1]))(value))
+    for n in reversed(nodes):  # innermost first: the error names the narrowest key
+        check = getattr(n, "__post_init__", None)
+        if check is not None:
+            check()
 
 
 def apply(cfg: RunConfig, factors: Sequence[Factor], x: Sequence[float], seed: int
@@ -151,14 +171,6 @@ def analyse(factors: Sequence[Factor], method: str, X: np.ndarray, Y: np.ndarray
     return table.sort_values("rank").reset_index(drop=True)
 
 
-def _kpi_of(cfg: RunConfig, kpi: str) -> float:
-    return focal_kpis(cfg)[kpi]
-
-
-def _task(args: tuple[RunConfig, str]) -> float:
-    return _kpi_of(*args)
-
-
 def evaluate(base: RunConfig, factors: Sequence[Factor], X: np.ndarray, *, kpi: str,
              seeds: Sequence[int], treated: RunConfig | None = None, jobs: int = 0,
              progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -167,19 +179,16 @@ def evaluate(base: RunConfig, factors: Sequence[Factor], X: np.ndarray, *, kpi: 
     Without ``treated``: KPI at the sample minus KPI of ``base`` unchanged.
     With ``treated``: KPI of ``treated`` minus KPI of ``base``, both at the sample.
     """
-    tasks: list[tuple[RunConfig, str]] = []
+    tasks: list[RunConfig] = []
     if treated is None:
-        tasks += [(seeded(base, s), kpi) for s in seeds]
+        tasks += [seeded(base, s) for s in seeds]
     for x in X:
         for s in seeds:
-            tasks.append((apply(base, factors, x, s), kpi))
+            tasks.append(apply(base, factors, x, s))
             if treated is not None:
-                tasks.append((apply(treated, factors, x, s), kpi))
-    bar = progress_bar(len(tasks), "sensitivity", progress)
-    with task_pool(jobs) as run_map:
-        values = run_map(_task, tasks, bar)
-    bar.close()
-    v = np.asarray(values, dtype=float)
+                tasks.append(apply(treated, factors, x, s))
+    values = run_many(tasks, jobs=jobs, progress=progress, desc="sensitivity")
+    v = np.asarray([o[kpi] for o in values], dtype=float)
     k = len(seeds)
     if treated is None:
         ref, rest = v[:k], v[k:].reshape(len(X), k)
@@ -242,14 +251,12 @@ def sensitivity(overrides: Sequence[str] = (), *, method: str = "morris", sample
                 progress: bool = False) -> Path:
     """Sample, run, analyse and write the report folder; return it."""
     started = time.perf_counter()
-    if kpi not in KPIS:
-        raise ValueError(f"unknown kpi {kpi!r}; allowed: {', '.join(KPIS)}")
+    if kpi not in OUTCOMES:
+        raise ValueError(f"unknown kpi {kpi!r}; allowed: {', '.join(OUTCOMES)}")
     factors = list(factors or default_factors())
-    base = base_config(list(overrides))
-    treated = base_config([*overrides, *treatment]) if treatment else None
-    out = Path(out) if out else Path("results") / "sensitivity" / datetime.now().strftime(
-        "%Y-%m-%d_%H-%M-%S")
-    out.mkdir(parents=True, exist_ok=True)
+    base = compose(list(overrides))
+    treated = compose([*overrides, *treatment]) if treatment else None
+    out = report_folder(out, "sensitivity")
     X = sample(factors, method, samples, seed)
     seeds = [replication_seed(seed, r) for r in range(replications)]
     Y, ref = evaluate(base, factors, X, kpi=kpi, seeds=seeds, treated=treated, jobs=jobs,
@@ -305,38 +312,28 @@ def sensitivity(overrides: Sequence[str] = (), *, method: str = "morris", sample
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m cxsim.sensitivity``: which touchpoint (and assumption) drives the lift."""
-    p = argparse.ArgumentParser(
-        prog="cxsim-sensitivity",
-        description="Global sensitivity (SALib Morris or Sobol) of the focal dealer's lift "
-                    "to its touchpoint qualities and the behavioural parameters.")
-    p.add_argument("overrides", nargs="*", help="market overrides, e.g. customers.n=10000")
+    p = study_parser("cxsim-sensitivity", "Global sensitivity (SALib Morris or Sobol) of "
+                     "the focal dealer's lift to its touchpoint qualities and the behavioural "
+                     "parameters.", "sensitivity")
     p.add_argument("--method", default="morris", choices=("morris", "sobol"))
     p.add_argument("--samples", type=int, default=6,
                    help="Morris trajectories, or Sobol base samples N (a power of 2); "
                         "runs = samples x (factors + 1) for Morris, x (factors + 2) for Sobol")
-    p.add_argument("--kpi", default="profit_k", choices=KPIS)
     p.add_argument("--replications", type=int, default=1, help="paired seeds per sample")
     p.add_argument("--treatment", action="append", default=[],
                    help="override(s) whose lift is studied, e.g. investment=cx_program")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--jobs", type=int, default=0, help="worker processes (0: every core)")
-    p.add_argument("--out", default=None,
-                   help="report folder (default results/sensitivity/<now>)")
-    p.add_argument("--no-progress", action="store_true")
     a = p.parse_args(argv)
-    try:
+
+    def check() -> None:
         if a.samples < 2 or a.replications < 1:
             raise ValueError("allowed: --samples >= 2, --replications >= 1")
-        base_config([*a.overrides, *a.treatment])
-    except Exception as exc:  # noqa: BLE001 - bad input is one plain line
-        from cxsim.compose import explain
+        compose([*a.overrides, *a.treatment])
 
-        print(f"cxsim-sensitivity: error: {explain(exc)}", file=sys.stderr)
-        return 2
+    if (code := input_error("cxsim-sensitivity", check)) is not None:
+        return code
     out = sensitivity(a.overrides, method=a.method, samples=a.samples, kpi=a.kpi,
                       replications=a.replications, seed=a.seed, treatment=a.treatment,
-                      jobs=a.jobs, out=a.out,
-                      progress=not a.no_progress and sys.stderr.isatty())
+                      jobs=a.jobs, out=a.out, progress=progress_wanted(a))
     print(f"cxsim-sensitivity: report -> {out / 'report.md'}")
     return 0
 

@@ -7,8 +7,8 @@ When the multirun ends, :class:`SweepCallback` (configured in
 the folders back from disk and writes
 
 * ``<sweep>/sweep_summary.parquet``: one row per job and dealer: the job's
-  overrides (one column per key), seed, budget and every KPI of the run's
-  ``summary.json``;
+  overrides (one column per key), seed, the programme's yearly cost
+  (``budget_k``, ``cxsim.programme``) and every KPI of the run's ``summary.json``;
 * ``<sweep>/sweep_lift.parquet`` and ``<sweep>/plots/*.png``: the focal
   dealer's lift against each numeric swept parameter (and against the yearly
   budget when it varies), paired on seeds (common random numbers), with a
@@ -18,7 +18,7 @@ The same runs from any launcher give the same table: rows are ordered by job
 and dealer, and nothing in them depends on where or when a job ran.
 
 Resuming: a job whose folder already holds complete results for the same
-configuration is skipped (:func:`already_done`, called by the ``cxsim`` job),
+configuration is skipped (:func:`cxsim.run.job_done`, called by the ``cxsim`` job),
 so a sweep that was killed is completed by running the same command again
 with the same fixed ``hydra.sweep.dir``.
 
@@ -43,11 +43,9 @@ import json
 import logging
 import math
 import os
-import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -56,23 +54,17 @@ import yaml
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from cxsim.compare import t_interval
-from cxsim.config import RunConfig
+from cxsim.programme import Programme
+from cxsim.run import is_complete, job_done
+from cxsim.sweep_lift import BAND_COLUMNS, IDENTITY, lift_axes, lift_bands, plot_sweep
 
 log = logging.getLogger(__name__)
 
 SWEEP_SUMMARY = "sweep_summary.parquet"
 SWEEP_LIFT = "sweep_lift.parquet"
-RESULT_FILES = ("weekly_metrics.parquet", "customers.parquet", "summary.json", "config.json")
-"""Files every finished job folder holds (``plots/`` too when ``plots=true``)."""
 
-IDENTITY = ("seed", "customers", "weeks", "industry", "investment", "focal_dealer")
-"""Run identity copied from each ``summary.json``."""
-
-LIFT_KPIS = ("profit_k", "units_sold", "service_retention", "nps")
-"""The focal dealer's outcomes drawn against each swept parameter."""
-
-BAND_COLUMNS = ["x", "value", "group", "kpi", "level", "lift", "ci_low", "ci_high", "seeds"]
+already_done = job_done
+"""The resume check under its former name, until ``cxsim.cli`` calls ``cxsim.run.job_done``."""
 
 
 # -- launchers -------------------------------------------------------------------------------
@@ -95,42 +87,6 @@ def ray_environment(launcher: DictConfig | None) -> dict[str, str]:
     if str(init.get("_node_ip_address", "")) in LOOPBACK:
         env["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
     return env
-
-
-# -- resuming --------------------------------------------------------------------------------
-def config_json(cfg: RunConfig) -> str:
-    """The text ``write_run`` stores as ``config.json`` for this config."""
-    return json.dumps(asdict(cfg), indent=2)
-
-
-def is_complete(job_dir: str | os.PathLike) -> bool:
-    """True if the folder holds every result file of a finished run."""
-    job = Path(job_dir)
-    if not all((job / f).is_file() for f in RESULT_FILES):
-        return False
-    try:
-        cfg = json.loads((job / "config.json").read_text())
-        json.loads((job / "summary.json").read_text())
-    except (OSError, ValueError):
-        return False
-    return not cfg.get("plots") or (job / "plots").is_dir()
-
-
-def already_done(job_dir: str | os.PathLike, cfg: RunConfig) -> bool:
-    """True if ``job_dir`` holds complete results of exactly this config.
-
-    Leftover staging folders of a run that was killed (``.partial-*``) are
-    removed either way, so a rerun starts clean.
-    """
-    job = Path(job_dir)
-    for stale in job.glob(".partial-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    if not is_complete(job):
-        return False
-    try:
-        return json.loads((job / "config.json").read_text()) == json.loads(config_json(cfg))
-    except (OSError, ValueError):
-        return False
 
 
 # -- reading a sweep -------------------------------------------------------------------------
@@ -185,13 +141,6 @@ def _override_items(overrides: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-def _budget(config: dict) -> float:
-    inv = config.get("investment", {})
-    spend = inv.get("spend", {}) or {}
-    return float(sum(spend.values()) + inv.get("engagement_spend", 0.0)
-                 + inv.get("consistency_spend", 0.0))
-
-
 def read_job(job_dir: Path, name: str) -> tuple[list[dict[str, Any]], list[str]]:
     """One row per dealer of one finished job, and the names of its override columns.
 
@@ -204,7 +153,7 @@ def read_job(job_dir: Path, name: str) -> tuple[list[dict[str, Any]], list[str]]
     base = {"job": name, "overrides": " ".join(overrides)}
     params = _override_items(overrides)
     ident = {k: summary.get(k) for k in IDENTITY}
-    ident["budget_k"] = _budget(config)
+    ident["budget_k"] = Programme.from_dict(config).cost_k
     fields = set(ident) | set(summary["dealers"][0]) | {"job", "overrides", "focal"}
     params = {k: v for k, v in params.items() if k not in fields}
     rows = []
@@ -255,118 +204,6 @@ def sweep_table(sweep_dir: str | os.PathLike) -> pd.DataFrame:
         if table[c].dtype == object:
             table[c] = _tidy_column(table[c])
     return table.reset_index(drop=True)
-
-
-def swept_keys(table: pd.DataFrame) -> list[str]:
-    """Override columns with more than one value across the jobs (seed excluded)."""
-    fixed = {"job", "overrides", "dealer", "focal", "budget_k", *IDENTITY}
-    first_kpi = table.columns.get_loc("focal") if "focal" in table else len(table.columns)
-    keys = [c for c in table.columns[:first_kpi] if c not in fixed]
-    return [k for k in keys if table[k].nunique(dropna=True) > 1]
-
-
-# -- lift against a parameter ------------------------------------------------------------------
-def lift_bands(table: pd.DataFrame, x: str, kpis: Sequence[str] = LIFT_KPIS,
-               level: float = 0.95) -> pd.DataFrame:
-    """The focal dealer's lift against ``x``, paired on seeds.
-
-    For every seed (and every combination of the other swept parameters) the
-    lift at value ``v`` is the KPI at ``v`` minus the KPI at the smallest
-    value of ``x`` on the same seed. Per value: mean level, mean lift and its
-    Student-t interval over seeds.
-    """
-    focal = table[table["focal"]]
-    others = [k for k in swept_keys(table) if k != x]
-    if x == "budget_k":  # the budget follows from the spend keys: group by the rest
-        others = [k for k in others if not k.startswith("investment")]
-    rows = []
-    group_iter = focal.groupby(others, dropna=False, sort=True) if others else [((), focal)]
-    for gkey, g in group_iter:
-        gkey = gkey if isinstance(gkey, tuple) else (gkey,)
-        label = ", ".join(f"{k}={v}" for k, v in zip(others, gkey, strict=True))
-        g = g.dropna(subset=[x])
-        if g.empty:
-            continue
-        x0 = g[x].min()
-        ref = g[g[x] == x0].drop_duplicates("seed").set_index("seed")
-        for v, gv in g.groupby(x, sort=True):
-            gv = gv.drop_duplicates("seed").set_index("seed")
-            common = gv.index.intersection(ref.index)
-            for k in kpis:
-                if k not in gv:
-                    continue
-                level_mean = float(gv[k].mean())
-                diff = (gv.loc[common, k] - ref.loc[common, k]).to_numpy(dtype=float)
-                mean, lo, hi = t_interval(diff, level) if diff.size else (float("nan"),) * 3
-                rows.append({"x": x, "value": float(v), "group": label, "kpi": k,
-                             "level": level_mean, "lift": mean, "ci_low": lo, "ci_high": hi,
-                             "seeds": int(diff.size)})
-    return pd.DataFrame(rows, columns=BAND_COLUMNS)
-
-
-def lift_axes(table: pd.DataFrame) -> list[str]:
-    """Numeric swept parameters to draw lift against, plus ``budget_k`` when it varies."""
-    xs = [k for k in swept_keys(table) if pd.api.types.is_numeric_dtype(table[k])
-          and not pd.api.types.is_bool_dtype(table[k])]
-    if "budget_k" in table and table["budget_k"].nunique() > 1:
-        xs.append("budget_k")
-    return xs
-
-
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
-
-
-def plot_sweep(table: pd.DataFrame, bands: pd.DataFrame, plot_dir: Path) -> list[Path]:
-    """Lift against each swept parameter (with bands) and KPIs by dealer over jobs."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plot_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for x, bx in bands.groupby("x", sort=False):
-        kpis = list(dict.fromkeys(bx["kpi"]))
-        fig, axes = plt.subplots(1, len(kpis), figsize=(4.2 * len(kpis), 3.8), squeeze=False)
-        for ax, k in zip(axes[0], kpis, strict=True):
-            bk = bx[bx["kpi"] == k]
-            for label, g in bk.groupby("group", sort=False):
-                g = g.sort_values("value")
-                line, = ax.plot(g["value"], g["lift"], marker="o", label=label or None)
-                if g["ci_low"].notna().any():
-                    ax.fill_between(g["value"], g["ci_low"], g["ci_high"], alpha=0.2,
-                                    color=line.get_color())
-            ax.axhline(0, color="grey", lw=0.8)
-            ax.set(title=f"lift in {k}", xlabel=x)
-        axes[0][0].set_ylabel("focal dealer, vs the lowest value (same seeds)")
-        if bx["group"].nunique() > 1 or (bx["group"] != "").any():
-            axes[0][-1].legend(fontsize=7)
-        n = int(bx["seeds"].max()) if len(bx) else 0
-        fig.suptitle(f"Focal dealer's lift against {x}: mean over {n} paired seeds, "
-                     "95 % band")
-        fig.tight_layout()
-        path = plot_dir / f"lift_vs_{_safe(x)}.png"
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        written.append(path)
-
-    kpis = [k for k in LIFT_KPIS if k in table]
-    if kpis and len(table):
-        fig, axes = plt.subplots(1, len(kpis), figsize=(4.2 * len(kpis), 3.8), squeeze=False)
-        for ax, k in zip(axes[0], kpis, strict=True):
-            dealers = list(dict.fromkeys(table["dealer"]))
-            data = [table.loc[table["dealer"] == d, k].dropna().to_numpy() for d in dealers]
-            ax.boxplot(data, tick_labels=dealers)
-            ax.set(title=k)
-            ax.tick_params(axis="x", labelrotation=20)
-        fig.suptitle(f"KPIs over the {table['job'].nunique()} jobs of the sweep")
-        fig.tight_layout()
-        path = plot_dir / "kpis_by_dealer.png"
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        written.append(path)
-    return written
 
 
 # -- writing ----------------------------------------------------------------------------------

@@ -25,8 +25,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from cxsim.compare import replication_seed, run_model, run_tasks, t_interval, with_seed
 from cxsim.config import RunConfig
+from cxsim.run import Outcomes, replication_seed, run_many, seeded, t_interval
 from experiments.common import Report, compose_arms, params
 
 MONTHS = [calendar.month_abbr[m] for m in range(1, 13)]
@@ -40,9 +40,9 @@ def week_to_month() -> np.ndarray:
                    0.0, 1.0)
 
 
-def monthly(cfg: RunConfig) -> dict[str, np.ndarray]:
+def monthly(out: Outcomes) -> dict[str, np.ndarray]:
     """Units sold and market entries per calendar month, summed over the horizon."""
-    model = run_model(cfg)
+    model = out.model
     units = model.metrics.rows["units_sold"].sum(axis=1)
     entered = model.metrics.market["entered"]
     full = units.size // 52 * 52
@@ -57,8 +57,8 @@ def _season_runs(exp: Any, cfg: RunConfig, season: np.ndarray | None = None) -> 
         cfg = replace(cfg)
         cfg.market = replace(cfg.market, season=[float(x) for x in season])
     seeds = [replication_seed(exp.base_seed, r) for r in range(exp.replications)]
-    out = run_tasks(monthly, [with_seed(cfg, s) for s in seeds], jobs=exp.jobs,
-                    progress=exp.progress, desc="season")
+    out = run_many([seeded(cfg, s) for s in seeds], jobs=exp.jobs, progress=exp.progress,
+                   measure=monthly, desc="season")
     shares = np.array([100 * o["units"] / o["units"].sum() for o in out])
     return shares
 
@@ -91,8 +91,8 @@ def run(exp: Any, report: Report) -> None:
     arms = compose_arms(exp)
     names = list(arms)
     seeds = [replication_seed(exp.base_seed, r) for r in range(exp.replications)]
-    out = run_tasks(monthly, [with_seed(arms[a], s) for s in seeds for a in names],
-                    jobs=exp.jobs, progress=exp.progress)
+    out = run_many([seeded(arms[a], s) for s in seeds for a in names], jobs=exp.jobs,
+                   progress=exp.progress, measure=monthly)
     rows = []
     k = 0
     for r in range(exp.replications):

@@ -6,7 +6,8 @@ filling :class:`ExperimentConfig`; ``analysis`` names the module of
 Hydra overrides of ``conf/`` (``common`` from the experiment file, then
 ``model`` from the command line), composed once per arm; replications differ
 only in their seed, and arms of one replication share it (common random
-numbers, ``cxsim.compare``).
+numbers). Runs, seeds, the process pool and the focal outcomes come from the
+run layer, ``cxsim.run``.
 """
 
 from __future__ import annotations
@@ -27,9 +28,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from omegaconf import DictConfig, OmegaConf  # noqa: E402
 
-from cxsim.compare import KPIS, arm_config, run_model  # noqa: E402
 from cxsim.config import TOUCHPOINTS, DealerSpec, RunConfig, TouchpointValues  # noqa: E402
-from cxsim.metrics import summarise  # noqa: E402
+from cxsim.run import compose  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 CONF_DIR = REPO / "conf"
@@ -71,7 +71,7 @@ def model_overrides(exp: DictConfig | Any) -> list[str]:
 
 def compose_arm(exp: Any, overrides: Sequence[str] = ()) -> RunConfig:
     """The run config of an arm: ``conf/`` + experiment overrides + the arm's own."""
-    return arm_config([*model_overrides(exp), *overrides])
+    return compose([*model_overrides(exp), *overrides])
 
 
 def compose_arms(exp: Any, arms: Mapping[str, Sequence[str]] | None = None
@@ -101,40 +101,6 @@ def shifted(spec: DealerSpec, points: float, **kw: Any) -> DealerSpec:
     q = TouchpointValues(**{t: float(np.clip(getattr(spec.quality, t) + points, 0, 10))
                             for t in TOUCHPOINTS})
     return replace(spec, quality=q, **kw)
-
-
-# -- outcomes of one run (module level: they run in worker processes) ------------------------
-DETAIL = (*KPIS, "investment_k", "share", "visits", "loyalty", "loyalty_if_serviced",
-          "loyalty_if_not_serviced", "online_rating", "customer_rating", "self_rating",
-          "csat", "ces", "mean_wait_hours", "wom_positive", "wom_negative",
-          "service_visits", "churn_to_competitors", "churn_to_independents")
-
-
-def focal_detail(cfg: RunConfig) -> dict[str, float]:
-    """The focal dealer's KPIs over the horizon, more of them than ``cxsim.compare``.
-
-    Also ``units_y<k>``: units sold in recorded year k, ``conversion`` (units per
-    showroom visit) and the mean ``utilisation`` of the service lane.
-    """
-    model = run_model(cfg)
-    weekly = model.metrics.frame([d.name for d in model.dealer_list])
-    summary = summarise(weekly)
-    f = cfg.dealers.focal
-    row = summary.iloc[f]
-    out = {k: float(row[k]) for k in DETAIL}
-    out["conversion"] = out["units_sold"] / out["visits"] if out["visits"] else math.nan
-    mine = weekly[weekly["dealer"] == model.dealer_list[f].name]
-    out["utilisation"] = float(mine["utilisation"].mean())
-    years = mine.groupby(mine["week"] // 52)["units_sold"].sum()
-    for y, units in years.items():
-        out[f"units_y{int(y) + 1}"] = float(units)
-    return out
-
-
-def weekly_of(cfg: RunConfig) -> pd.DataFrame:
-    """The whole weekly table of one run (every dealer)."""
-    model = run_model(cfg)
-    return model.metrics.frame([d.name for d in model.dealer_list])
 
 
 # -- formatting ---------------------------------------------------------------------------

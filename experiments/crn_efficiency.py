@@ -26,8 +26,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxsim.compare import KPIS, arm_seeds, crn_efficiency, run_tasks, with_seed
-from experiments.common import Report, compose_arms, focal_detail, params
+from cxsim.compare import arm_seeds, crn_efficiency
+from cxsim.run import HEADLINE, run_many, seeded
+from experiments.common import Report, compose_arms, params
 
 
 def run(exp: Any, report: Report) -> None:
@@ -37,10 +38,10 @@ def run(exp: Any, report: Report) -> None:
     R = int(exp.replications)
     paired_seeds = arm_seeds(exp.base_seed, R, 2, paired=True)
     indep_seeds = arm_seeds(exp.base_seed, R, 2, paired=False)
-    tasks = ([with_seed(base_cfg, s) for s in paired_seeds[0]]
-             + [with_seed(scen_cfg, s) for s in paired_seeds[1]]
-             + [with_seed(scen_cfg, s) for s in indep_seeds[1]])
-    out = run_tasks(focal_detail, tasks, jobs=exp.jobs, progress=exp.progress)
+    tasks = ([seeded(base_cfg, s) for s in paired_seeds[0]]
+             + [seeded(scen_cfg, s) for s in paired_seeds[1]]
+             + [seeded(scen_cfg, s) for s in indep_seeds[1]])
+    out = run_many(tasks, jobs=exp.jobs, progress=exp.progress)
     base = [{"replication": r, "arm": "baseline", "seed": paired_seeds[0][r], **out[r]}
             for r in range(R)]
     scen_p = [{"replication": r, "arm": "scenario", "seed": paired_seeds[1][r],
@@ -51,7 +52,7 @@ def run(exp: Any, report: Report) -> None:
     independent = pd.DataFrame(base + scen_i)
     report.data("runs_paired", paired)
     report.data("runs_independent", independent)
-    kpis = [k for k in KPIS]
+    kpis = list(HEADLINE)
     eff = crn_efficiency(paired, independent, kpis=kpis)
     small = int(p["small_n"])
     rng = np.random.default_rng(int(p["subsample_seed"]))

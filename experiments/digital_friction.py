@@ -31,23 +31,21 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from cxsim.compare import replication_seed, run_model, run_tasks, t_interval, with_seed
-from cxsim.config import RunConfig
+from cxsim.run import Outcomes, replication_seed, run_many, seeded, t_interval
 from experiments.common import Report, compose_arm, params, shifted, with_dealers
 
 QUARTER = 13
 
 
-def share_dynamics(cfg: RunConfig) -> dict[str, Any]:
+def share_dynamics(out: Outcomes) -> dict[str, Any]:
     """Quarterly units per dealer, repurchases and switches of one run."""
-    model = run_model(cfg)
-    rows = model.metrics.rows
+    rows = out.model.metrics.rows
     units = rows["units_sold"]
     q = units.shape[0] // QUARTER
     return {"units": units[: q * QUARTER].reshape(q, QUARTER, -1).sum(axis=1),
             "repurchases": float(rows["repurchases"].sum()),
             "switches": float(rows["churn_to_competitors"].sum()),
-            "focal_units_by_year": units[: units.shape[0] // 52 * 52, cfg.dealers.focal]
+            "focal_units_by_year": units[: units.shape[0] // 52 * 52, out.config.dealers.focal]
             .reshape(-1, 52).sum(axis=1)}
 
 
@@ -99,7 +97,7 @@ def run(exp: Any, report: Report) -> None:
         cfg = with_dealers(cfg, [shifted(d, o) for d, o in
                                  zip(cfg.dealers.dealers, offsets, strict=True)])
         for r, s in enumerate(seeds):
-            tasks.append(with_seed(cfg, s))
+            tasks.append(seeded(cfg, s))
             keys.append(("mixed", phi, r))
     # Part B: the same programme started at week 0 in an even market, against the same
     # market without it, at each friction level (how fast a better experience pays).
@@ -108,9 +106,9 @@ def run(exp: Any, report: Report) -> None:
             for arm, ov in (("baseline", []), ("programme", [f"investment={p['programme']}"])):
                 cfg = compose_arm(exp, [f"market.friction_start={phi}", *ov])
                 for r, s in enumerate(seeds):
-                    tasks.append(with_seed(cfg, s))
+                    tasks.append(seeded(cfg, s))
                     keys.append((arm, phi, r))
-    out = run_tasks(share_dynamics, tasks, jobs=exp.jobs, progress=exp.progress)
+    out = run_many(tasks, jobs=exp.jobs, progress=exp.progress, measure=share_dynamics)
     rows, paths, lifts = [], [], {}
     for (kind, phi, r), d in zip(keys, out, strict=True):
         if kind == "mixed":

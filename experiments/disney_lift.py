@@ -9,28 +9,32 @@ Calibration, then check:
    target (bracketing secant search; common random numbers make the lift a
    smooth function of the factor). The lift is never written anywhere: only
    the spend that produces it is.
-2. *Record.* With ``write_defaults`` the calibrated spend is written to
-   ``conf/investment/cx_program.yaml`` (and ``service_only.yaml`` with the
-   same total), where every run reads its defaults.
-3. *Check.* Baseline against ``investment=cx_program`` *as composed from conf*
-   on fresh seeds (``base_seed``), reporting every KPI's lift with its 95 %
-   interval and whether the mean unit-sales lift is within the tolerance.
+2. *Record.* With ``write_defaults`` the calibrated spend is written as
+   ``conf/investment`` files into the report folder
+   (``<report>/conf/investment/cx_program.yaml`` and ``service_only.yaml`` with
+   the same total), with a printed line saying how to adopt them; tracked
+   files under ``conf/`` are never rewritten.
+3. *Check.* Baseline against ``investment=cx_program`` with the calibrated
+   lines on fresh seeds (``base_seed``), reporting every KPI's lift with its
+   95 % interval and whether the mean unit-sales lift is within the tolerance.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from cxsim.compare import arm_runs, lift_table, relative_lift, t_interval
+from cxsim.compare import arm_runs, lift_table, relative_lift
+from cxsim.programme import Programme
+from cxsim.run import t_interval
 from experiments.common import (
     Report,
     compose_arm,
     fmt,
-    focal_detail,
     interval,
     params,
     pretty_lift,
@@ -38,41 +42,37 @@ from experiments.common import (
 from experiments.programmes import (
     as_overrides,
     read_programme,
-    scaled,
-    spend_lines,
-    write_cx_program,
-    write_service_only,
+    write_calibration,
 )
 
 
-def _lift_at(exp: Any, p: dict, lines: dict[str, float], baseline: pd.DataFrame
+def _lift_at(exp: Any, p: dict, lines: Programme, baseline: pd.DataFrame
              ) -> tuple[float, float, float, pd.DataFrame]:
-    """Mean paired % lift of focal units at these spend lines (calibration seeds)."""
+    """Mean paired % lift of focal units with this programme (calibration seeds)."""
     cfg = compose_arm(exp, as_overrides("cx_program", lines))
     runs = arm_runs({"programme": cfg}, replications=p["calibration_replications"],
-                    base_seed=p["calibration_seed"], jobs=exp.jobs, progress=exp.progress,
-                    outcome=focal_detail)
+                    base_seed=p["calibration_seed"], jobs=exp.jobs, progress=exp.progress)
     both = pd.concat([baseline, runs], ignore_index=True)
     mean, lo, hi = relative_lift(both, "units_sold", baseline="baseline",
                                  scenario="programme")
     return mean, lo, hi, runs
 
 
-def calibrate(exp: Any, p: dict, profile: dict[str, float], report: Report
+def calibrate(exp: Any, p: dict, profile: Programme, report: Report
               ) -> tuple[float, pd.DataFrame]:
     """The factor on ``profile`` whose mean lift hits ``target_pct``; the search history."""
     target = float(p["target_pct"])
     baseline = arm_runs({"baseline": compose_arm(exp, exp.arms["baseline"])},
                         replications=p["calibration_replications"],
                         base_seed=p["calibration_seed"], jobs=exp.jobs,
-                        progress=exp.progress, outcome=focal_detail)
+                        progress=exp.progress)
     lo_s, hi_s = (float(x) for x in p["scale_bounds"])
     s = float(p["start_scale"])
     history: list[dict[str, float]] = []
     for _ in range(int(p["max_iterations"])):
-        lines = scaled(profile, s, digits=1)
+        lines = profile.scaled(s, digits=1)
         mean, lo, hi, _ = _lift_at(exp, p, lines, baseline)
-        history.append({"scale": s, "total_k_per_year": sum(lines.values()),
+        history.append({"scale": s, "total_k_per_year": lines.cost_k,
                         "lift_pct": mean, "ci_low": lo, "ci_high": hi})
         if abs(mean - target) <= float(p["search_tolerance_pct"]):
             break
@@ -105,39 +105,34 @@ def calibrate(exp: Any, p: dict, profile: dict[str, float], report: Report
 def run(exp: Any, report: Report) -> None:
     p = params(exp)
     target, tol = float(p["target_pct"]), float(p["tolerance_pct"])
-    profile = spend_lines(read_programme("cx_program"))
-    if sum(profile.values()) <= 0:
+    profile = read_programme("cx_program")
+    if profile.cost_k <= 0:
         raise ValueError("conf/investment/cx_program.yaml spends nothing: no profile to scale")
     programme_arm = ["investment=cx_program"]
     hist = None
     if p["calibrate"]:
         scale, hist = calibrate(exp, p, profile, report)
-        lines = scaled(profile, scale, digits=0)
-        total = sum(lines.values())
+        lines = profile.scaled(scale, digits=0)
+        total = lines.cost_k
         report.text(
             f"The search kept the profile of the programme and found a factor of "
             f"{scale:.3f} on the previous lines: **{fmt(total)} k$ a year** in all "
-            f"({', '.join(f'{k} {v:g}' for k, v in lines.items())}).")
+            f"({', '.join(f'{k} {v:g}' for k, v in lines.spend.items())}).")
+        programme_arm = as_overrides("cx_program", lines)
         if p["write_defaults"]:
-            note = [f"Last calibration: factor {scale:.4f} on the lines this file held "
-                    "before (1 = already calibrated),",
+            note = [f"Last calibration: factor {scale:.4f} on the lines of "
+                    "conf/investment/cx_program.yaml (1 = already calibrated),",
                     f"{p['calibration_replications']} replications from base seed "
                     f"{p['calibration_seed']}, model overrides: "
                     f"{' '.join([*exp.common, *exp.model]) or '(none)'}."]
-            write_cx_program(lines, note)
-            write_service_only(total)
-            report.text("Written to `conf/investment/cx_program.yaml` and (same total) "
-                        "`conf/investment/service_only.yaml`; the check below composes "
-                        "`investment=cx_program` from those files.")
-        else:
-            programme_arm = as_overrides("cx_program", lines)
-            report.text("`write_defaults=false`: conf files left unchanged; the check "
-                        "below uses the calibrated lines as overrides.")
+            _record(lines, note, report)
+        report.text("The check below runs `investment=cx_program` with the calibrated "
+                    "lines as overrides.")
     arms = {"baseline": compose_arm(exp, exp.arms["baseline"]),
             "cx_program": compose_arm(exp, programme_arm)}
-    total = arms["cx_program"].investment.total_per_year
+    total = Programme.from_config(arms["cx_program"]).cost_k
     runs = arm_runs(arms, replications=exp.replications, base_seed=exp.base_seed,
-                    jobs=exp.jobs, progress=exp.progress, outcome=focal_detail)
+                    jobs=exp.jobs, progress=exp.progress)
     report.data("runs", runs)
     table = lift_table(runs, baseline="baseline", scenario="cx_program")
     report.data("lift", table)
@@ -150,7 +145,7 @@ def run(exp: Any, report: Report) -> None:
         f"replications on fresh seeds): {'within' if ok else 'OUTSIDE'} "
         f"{target:g} +- {tol:g} points.",
         lift_pct=mean, ci_low=lo, ci_high=hi, within_tolerance=ok,
-        total_k_per_year=total, spend=spend_lines(arms["cx_program"].investment))
+        total_k_per_year=total, spend=dict(Programme.from_config(arms["cx_program"]).spend))
     roi = table.set_index("kpi").loc["roi"] if "roi" in set(table["kpi"]) else None
     if roi is not None:
         report.headline(f"ROI (extra profit net of the programme per k$ invested) "
@@ -165,6 +160,19 @@ def run(exp: Any, report: Report) -> None:
         "replication (same customers, network and random streams), averaged over "
         "replications; `roi` = (profit with - profit without) / (investment with - without), "
         "profit already net of the programme's cost, so 0 means it pays for itself.")
+
+
+def _record(lines: Programme, note: list[str], report: Report) -> None:
+    """Write the calibrated programme as conf files into the report folder; say how to
+    adopt them (tracked files under ``conf/`` are never rewritten)."""
+    folder = Path(report.out) / "conf" / "investment"
+    written = write_calibration(lines, note, folder)
+    how = (f"Calibrated programme written to {written[0]} and (same total) {written[1]}; "
+           f"to make it the default: cp {folder}/*.yaml conf/investment/")
+    print(how, flush=True)
+    report.text(f"Calibrated programme written to `{written[0].name}` and (same total) "
+                f"`{written[1].name}` in `{folder.relative_to(report.out)}/` of this "
+                "report; to make it the default, copy both to `conf/investment/`.")
 
 
 def exp_years(runs: pd.DataFrame) -> int:

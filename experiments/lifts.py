@@ -17,14 +17,14 @@ import numpy as np
 import pandas as pd
 
 from cxsim.compare import arm_runs, lift_table, relative_lift
-from experiments.common import Report, compose_arms, focal_detail, params, pretty_lift
+from experiments.common import Report, compose_arms, params, pretty_lift
 
 
 def run(exp: Any, report: Report) -> None:
     p = params(exp)
     arms = compose_arms(exp)
     runs = arm_runs(arms, replications=exp.replications, base_seed=exp.base_seed,
-                    jobs=exp.jobs, progress=exp.progress, outcome=focal_detail)
+                    jobs=exp.jobs, progress=exp.progress)
     report.data("runs", runs)
     rows, tables = [], []
     for name, c in p["comparisons"].items():

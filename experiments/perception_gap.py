@@ -35,9 +35,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from cxsim.compare import replication_seed, run_model, run_tasks, t_interval
 from cxsim.config import TOUCHPOINTS, DealerSpec, RunConfig, TouchpointValues
-from cxsim.metrics import summarise
+from cxsim.run import Outcomes, replication_seed, run_many, t_interval
 from experiments.common import Report, compose_arm, fmt, interval, params
 
 MEASURE_LIKE_DEPARTMENTS = [
@@ -72,10 +71,9 @@ def market(base: RunConfig, seed: int, p: dict) -> RunConfig:
     return cfg
 
 
-def per_dealer(cfg: RunConfig) -> pd.DataFrame:
+def per_dealer(res: Outcomes) -> pd.DataFrame:
     """One row per dealer over the horizon: both ratings, top box, sales."""
-    model = run_model(cfg)
-    s = summarise(model.metrics.frame([d.name for d in model.dealer_list]))
+    s, cfg = res.stores, res.config
     keep = ["dealer", "self_rating", "customer_rating", "perception_gap", "top_box",
             "responses", "top_box_share", "units_sold", "share", "nps", "engagement"]
     out = s[keep].copy()
@@ -92,8 +90,8 @@ def _markets(exp: Any, p: dict, overrides: list[str]) -> list[RunConfig]:
 
 
 def _run(exp: Any, markets: list[RunConfig]) -> pd.DataFrame:
-    frames = run_tasks(per_dealer, markets, jobs=exp.jobs, progress=exp.progress,
-                       desc="markets")
+    frames = run_many(markets, jobs=exp.jobs, progress=exp.progress, measure=per_dealer,
+                      desc="markets")
     return pd.concat([f.assign(replication=r) for r, f in enumerate(frames)],
                      ignore_index=True)
 

@@ -29,9 +29,9 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import curve_fit
 
-from cxsim.compare import replication_seed, run_tasks, t_interval, with_seed
 from cxsim.config import DealerSpec, RunConfig
 from cxsim.model import CxModel
+from cxsim.run import map_tasks, replication_seed, seeded, t_interval
 from experiments.common import Report, compose_arm, params
 
 
@@ -79,8 +79,8 @@ def run(exp: Any, report: Report) -> None:
     names = list(exp.arms)
     configs = {a: with_newcomer(compose_arm(exp, exp.arms[a]), p["location"]) for a in names}
     seeds = [replication_seed(exp.base_seed, r) for r in range(exp.replications)]
-    tasks = [with_seed(configs[a], s) for s in seeds for a in names]
-    paths = run_tasks(awareness_path, tasks, jobs=exp.jobs, progress=exp.progress)
+    tasks = [seeded(configs[a], s) for s in seeds for a in names]
+    paths = map_tasks(awareness_path, tasks, jobs=exp.jobs, progress=exp.progress)
     weeks = len(paths[0]["aware"])
     t = (np.arange(weeks) + 1) / 52.0
     rows, fits = [], []

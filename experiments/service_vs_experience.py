@@ -24,13 +24,12 @@ import numpy as np
 import pandas as pd
 
 from cxsim.compare import arm_runs, lift_table, relative_lift, t_interval
-from cxsim.dealers import BAY_COST_K
+from cxsim.programme import Programme
 from experiments.common import (
     Report,
     compose_arm,
     compose_arms,
     fmt,
-    focal_detail,
     params,
     pretty_lift,
 )
@@ -45,12 +44,13 @@ MECHANISM = ("units_sold", "visits", "conversion", "loyalty", "loyalty_if_servic
 def variant_arms(exp: Any, total: float, variants: dict[str, dict]) -> dict[str, Any]:
     """Service-only programmes at the same ``total`` k$/year, split other ways."""
     out = {}
+    bay_cost_k = compose_arm(exp, []).dealers.bay_cost_k
     for name, v in variants.items():
         bays = int(v.get("extra_bays", 0))
         split = {k: float(x) for k, x in v.items() if k != "extra_bays"}
-        money = total - BAY_COST_K * bays
-        out[name] = compose_arm(exp, as_overrides("service_only", service_split(money, split),
-                                                  extra_bays=bays))
+        money = total - bay_cost_k * bays
+        out[name] = compose_arm(exp, as_overrides("service_only",
+                                                  service_split(money, split, bays)))
     return out
 
 
@@ -58,14 +58,15 @@ def run(exp: Any, report: Report) -> None:
     p = params(exp)
     hol, svc = p["holistic"], p["service"]
     arms = compose_arms(exp)
-    total = arms[hol].investment.total_per_year
-    if abs(arms[svc].investment.total_per_year - total) > 0.5:
-        raise ValueError(f"{svc} costs {arms[svc].investment.total_per_year:g} k$/year, "
+    cost = {a: Programme.from_config(c).cost_k for a, c in arms.items()}
+    total = cost[hol]
+    if abs(cost[svc] - total) > 0.5:
+        raise ValueError(f"{svc} costs {cost[svc]:g} k$/year, "
                          f"{hol} {total:g}: the comparison needs equal budgets")
     if p.get("variants"):
         arms.update(variant_arms(exp, total, p["variants"]))
     runs = arm_runs(arms, replications=exp.replications, base_seed=exp.base_seed,
-                    jobs=exp.jobs, progress=exp.progress, outcome=focal_detail)
+                    jobs=exp.jobs, progress=exp.progress)
     years = sum(1 for c in runs.columns if c.startswith("units_y"))
     runs["units_3y"] = runs[[f"units_y{y}" for y in range(1, min(3, years) + 1)]].sum(axis=1)
     report.data("runs", runs)
@@ -80,8 +81,7 @@ def run(exp: Any, report: Report) -> None:
         m, lo, hi = relative_lift(runs, "units_sold", baseline="baseline", scenario=arm)
         m3, lo3, hi3 = relative_lift(runs, "units_3y", baseline="baseline", scenario=arm)
         roi = t.set_index("kpi")["lift"].get("roi", np.nan)
-        rows.append({"arm": arm, "k$/year": arms[arm].investment.total_per_year
-                     + BAY_COST_K * arms[arm].investment.extra_bays,
+        rows.append({"arm": arm, "k$/year": Programme.from_config(arms[arm]).cost_k,
                      "lift_pct": m, "ci_low": lo, "ci_high": hi,
                      "lift_pct_3y": m3, "ci_low_3y": lo3, "ci_high_3y": hi3, "roi": roi})
     summary = pd.DataFrame(rows)

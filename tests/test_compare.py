@@ -8,18 +8,15 @@ import pytest
 
 from cxsim.compare import (
     INDEPENDENT_STRIDE,
-    arm_config,
     arm_runs,
     arm_seeds,
     crn_efficiency,
     lift_table,
     paired_runs,
     relative_lift,
-    replication_seed,
-    run_tasks,
-    t_interval,
     variance_ratio_interval,
 )
+from cxsim.run import replication_seed
 
 SMALL = ["customers.n=3000", "market.years=2", "market.warmup_weeks=26", "progress=false"]
 
@@ -40,19 +37,6 @@ def test_programme_lifts_focal_sales_with_interval_excluding_zero():
                                    common=SMALL)).set_index("kpi")
     assert table.loc["units_sold", "ci_low"] > 0
     assert table.loc["roi", "replications"] == 4
-
-
-def test_replication_seeds_are_distinct_and_stable():
-    seeds = [replication_seed(0, r) for r in range(50)]
-    assert len(set(seeds)) == 50
-    assert seeds == [replication_seed(0, r) for r in range(50)]
-
-
-def test_t_interval_matches_textbook_value():
-    # mean 2, sd 1.5811 (ddof 1), n=5: half width t(0.975, 4) * sd / sqrt(5) = 1.9632
-    mean, lo, hi = t_interval(np.array([0.0, 1.0, 2.0, 3.0, 4.0]))
-    assert mean == 2.0
-    assert abs((hi - lo) / 2 - 1.9632) < 1e-3
 
 
 # -- several arms, processes, designs ---------------------------------------------------------
@@ -121,23 +105,3 @@ def test_variance_ratio_interval_is_the_f_law():
     assert ratio == pytest.approx(4.0)
     assert lo == pytest.approx(4 / 3.7168, rel=1e-3) and hi == pytest.approx(4 * 3.7168,
                                                                              rel=1e-3)
-
-
-def test_arm_config_leaves_a_running_hydra_app_alone():
-    from hydra import initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-
-    from cxsim.compose import CONF_DIR
-
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
-        before = GlobalHydra.instance().hydra
-        cfg = arm_config(["investment=communication"])
-        assert GlobalHydra.instance().hydra is before
-    assert cfg.investment.name == "communication"
-    GlobalHydra.instance().clear()
-
-
-def test_run_tasks_keeps_order_and_accepts_zero_jobs():
-    assert run_tasks(abs, [-3, 2, -1], jobs=1) == [3, 2, 1]
-    assert run_tasks(abs, [-3, 2, -1, -7], jobs=0) == [3, 2, 1, 7]

@@ -78,6 +78,22 @@ def test_experiment_runs_tiny_and_writes_its_report(name, tmp_path):
                                               "cx_program.yaml").read_text()
 
 
+def test_calibration_is_written_under_results_never_into_conf(tmp_path, capsys):
+    tracked = {p.name: p.read_bytes() for p in (CONF_DIR / "investment").glob("*.yaml")}
+    argv = split_argv(["experiment=disney_lift", *QUICK, *TINY,
+                       *[s for s in SHRINK["disney_lift"] if "write_defaults" not in s],
+                       "params.write_defaults=true"])
+    run_experiment(_compose(argv), tmp_path)
+    assert {p.name: p.read_bytes() for p in (CONF_DIR / "investment").glob("*.yaml")} == tracked
+    written = tmp_path / "conf" / "investment"
+    hol = (written / "cx_program.yaml").read_text()
+    svc = (written / "service_only.yaml").read_text()
+    assert "name: cx_program" in hol and "name: service_only" in svc
+    total = float(hol.split("# Total: ")[1].split(" ")[0])
+    assert f"# Total: {total:g} k$" in svc
+    assert "conf/investment/" in capsys.readouterr().out  # how to adopt it
+
+
 def test_bad_experiment_input_is_one_line():
     assert "allowed" in check(["experiment=no_such_thing"]) or \
         "no_such_thing" in check(["experiment=no_such_thing"])
@@ -97,26 +113,27 @@ def test_model_overrides_are_gathered_and_quoted():
 # -- programmes --------------------------------------------------------------------------------
 def test_service_only_costs_exactly_what_cx_program_costs():
     hol, svc = read_programme("cx_program"), read_programme("service_only")
-    assert hol.total_per_year > 0
-    assert svc.total_per_year == pytest.approx(hol.total_per_year)
+    assert hol.cost_k > 0
+    assert svc.cost_k == pytest.approx(hol.cost_k)
     # ... all of it on the service department's touchpoints, nothing on the rest.
-    assert svc.engagement_spend == svc.consistency_spend == 0
-    assert {t for t, v in vars(svc.spend).items() if v > 0} == \
-        {"service", "parts", "communication"}
-    assert sum(service_split(809.0).values()) == pytest.approx(809.0)
+    assert svc.spend["engagement"] == svc.spend["consistency"] == 0
+    assert {t for t, v in svc.spend.items() if v > 0} == {"service", "parts", "communication"}
+    assert service_split(809.0).cost_k == pytest.approx(809.0)
+    # extra bays come on top of the split money, at the configured bay cost
+    assert service_split(689.0, extra_bays=2).cost_k == pytest.approx(689.0 + 2 * 60.0)
 
 
 def test_scenarios_compose():
-    from cxsim.compare import arm_config
+    from cxsim.run import compose
 
-    assert arm_config(["investment=cx_program"]).investment.name == "cx_program"
-    cr = arm_config(["scenario=competitor_response"]).investment
+    assert compose(["investment=cx_program"]).investment.name == "cx_program"
+    cr = compose(["scenario=competitor_response"]).investment
     assert (cr.name, cr.copied_by, cr.copy_after_weeks) == ("cx_program", 1, 52)
-    assert arm_config(["scenario=competitor_response", "investment=service_only"]
+    assert compose(["scenario=competitor_response", "investment=service_only"]
                       ).investment.name == "service_only"
-    dd = arm_config(["scenario=digital_disruption"]).market
+    dd = compose(["scenario=digital_disruption"]).market
     assert dd.friction_step_week >= 0 and dd.friction_step_to < 1
-    assert arm_config(["investment=communication"]).investment.spend.communication > 0
+    assert compose(["investment=communication"]).investment.spend.communication > 0
 
 
 def test_calibrated_programme_gives_about_26_percent_in_three_years():

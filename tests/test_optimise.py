@@ -145,11 +145,33 @@ def test_sensitivity_sobol_of_a_programme_lift(tmp_path):
 
 
 def test_set_path_reaches_the_focal_dealer():
-    from cxsim.optimise import base_config
+    from cxsim.run import compose
 
-    cfg = base_config(["dealers.focal=1"])
+    cfg = compose(["dealers.focal=1"])
     set_path(cfg, "dealers.dealers.{focal}.quality.sales", 9.0)
     assert cfg.dealers.dealers[1].quality.sales == 9.0
     assert cfg.dealers.dealers[0].quality.sales == 7.5
     with pytest.raises(ValueError, match="unknown config key"):
         set_path(cfg, "choice.no_such_weight", 1.0)
+    # a value the model refuses is refused here too, naming the key
+    with pytest.raises(ValueError, match=r"quality.sales=11"):
+        set_path(cfg, "dealers.dealers.{focal}.quality.sales", 11.0)
+    # programme lines go through the Programme (validated, priced with bays)
+    set_path(cfg, "investment.spend.service", 120.0)
+    set_path(cfg, "investment.extra_bays", 1)
+    assert (cfg.investment.spend.service, cfg.investment.extra_bays) == (120.0, 1)
+    with pytest.raises(ValueError, match="investment.engagement_spend"):
+        set_path(cfg, "investment.engagement_spend", -3.0)
+
+
+def test_allocation_makes_a_validated_programme():
+    from cxsim.optimise import allocation_of, with_allocation
+    from cxsim.run import compose
+
+    base = compose(["investment=cx_program", "investment.extra_bays=1"])
+    cfg = with_allocation(base, {"service": 300.0, "engagement": 100.0}, "mine")
+    assert allocation_of(cfg) == {**dict.fromkeys(LINES, 0.0), "service": 300.0,
+                                  "engagement": 100.0}
+    assert cfg.investment.name == "mine" and cfg.investment.extra_bays == 1
+    with pytest.raises(ValueError, match="investment.spend.parts"):
+        with_allocation(base, {"parts": -1.0}, "bad")

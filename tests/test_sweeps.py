@@ -21,12 +21,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cxsim.run import is_complete, job_done
 from cxsim.sweep import (
     SWEEP_LIFT,
     SWEEP_SUMMARY,
-    already_done,
     incomplete_dirs,
-    is_complete,
     ray_environment,
     sweep_table,
 )
@@ -268,20 +267,20 @@ def test_killed_sweep_is_partial_then_resumes(resumed_sweep, joblib_sweep):
         (joblib_sweep / SWEEP_SUMMARY).read_bytes()
 
 
-def test_already_done_needs_every_file_and_the_same_config(joblib_sweep, tmp_path):
-    from cxsim.optimise import base_config
+def test_job_done_needs_every_file_and_the_same_config(joblib_sweep, tmp_path):
+    from cxsim.run import compose
 
     job = tmp_path / "job"
     shutil.copytree(joblib_sweep / "0", job)
     saved = json.loads((job / "config.json").read_text())
-    cfg = base_config([*TINY, "seed=1", "investment.spend.service=0"])
-    assert already_done(job, cfg)
+    cfg = compose([*TINY, "seed=1", "investment.spend.service=0"])
+    assert job_done(job, cfg)
     cfg.seed = 2
-    assert not already_done(job, cfg)  # another config: run it
+    assert not job_done(job, cfg)  # another config: run it
     cfg.seed = 1
     (job / ".partial-x").mkdir()
     (job / "weekly_metrics.parquet").unlink()
-    assert not already_done(job, cfg)
+    assert not job_done(job, cfg)
     assert not (job / ".partial-x").exists()
     assert saved["seed"] == 1
 

@@ -147,7 +147,7 @@ def ProgrammeStatus(model: solara.Reactive[PairedMarket]):  # noqa: N802 - Solar
     update_counter.get()  # changes every week
     m = model.value
     e0, e1 = m.engagement()
-    when = "" if m.programme_started() else f" from week {m.programme.start_week}"
+    when = "" if m.programme_started() else f" from week {m.investment.start_week}"
     solara.Text(f"Now {m.planned_cost():,.0f} k$ a year{when}; staff engagement {e1:.2f} "
                 f"(without: {e0:.2f}). Digital friction (both markets) this week "
                 f"{m.friction_now():.2f}, falling {m.cfg.market.friction_decline:.0%} a year: "

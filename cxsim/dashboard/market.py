@@ -11,8 +11,10 @@ The programme is applied here, not by the arms' own event schedule, so that a
 trainer can move its levers while the market runs: spend per touchpoint and on
 staff engagement take effect at the focal dealer of the "with" arm from the next
 week (quality then follows with the model's lag); digital friction changes both
-arms alike. Market size, industry, preset and seed define the market and take
-effect when it is rebuilt (Reset).
+arms alike. Every lever makes a changed copy of the preset's
+:class:`~cxsim.programme.Programme` (validated, priced by its one cost).
+Market size, industry, preset and seed define the market and take effect when
+it is rebuilt (Reset).
 
 Everything here is plain Python and NumPy, so tests and the benchmark use it
 without a browser or a server.
@@ -27,10 +29,11 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from cxsim.compose import CONF_DIR, load_config
+from cxsim.compose import CONF_DIR
 from cxsim.config import TOUCHPOINTS, InvestmentConfig, RunConfig
-from cxsim.dealers import BAY_COST_K
 from cxsim.model import CxModel
+from cxsim.programme import Programme
+from cxsim.run import compose
 
 WINDOW = 13
 """Weeks in the rolling window of the weekly charts (a quarter)."""
@@ -69,21 +72,28 @@ def industries() -> list[str]:
 class Levers:
     """What the trainer moves while the market runs."""
 
-    spend: dict[str, float]  # k$/year per touchpoint at the focal dealer
-    engagement_spend: float  # k$/year on staff engagement (common purpose)
+    programme: Programme  # the focal dealer's programme (sliders: touchpoints, engagement)
     friction: float  # digital friction at week 0 (both arms); falls a few % a year
 
     @classmethod
     def from_config(cls, cfg: RunConfig) -> Levers:
-        inv = cfg.investment
-        return cls(spend=dict(zip(TOUCHPOINTS, inv.spend.as_list(), strict=True)),
-                   engagement_spend=float(inv.engagement_spend),
+        return cls(programme=Programme.from_config(cfg),
                    friction=float(cfg.market.friction_start))
 
     @property
+    def spend(self) -> dict[str, float]:
+        """k$/year per touchpoint at the focal dealer."""
+        return {t: self.programme.spend[t] for t in TOUCHPOINTS}
+
+    @property
+    def engagement_spend(self) -> float:
+        """k$/year on staff engagement (common purpose)."""
+        return self.programme.spend["engagement"]
+
+    @property
     def total(self) -> float:
-        """k$ a year on the levers (touchpoints and engagement)."""
-        return float(sum(self.spend.values()) + self.engagement_spend)
+        """k$ a year the programme costs, every line and extra bays together."""
+        return self.programme.cost_k
 
 
 @dataclass
@@ -110,7 +120,7 @@ def build_config(preset: str = DEFAULT_PRESET, industry: str = DEFAULT_INDUSTRY,
         raise ValueError(f"unknown industry {industry!r}; allowed: {', '.join(industries())}")
     overrides = [*table[preset], f"industry={industry}", f"customers.n={int(customers)}",
                  f"seed={int(seed)}", "progress=false", "plots=false", *(extra or [])]
-    return load_config(overrides)
+    return compose(overrides)
 
 
 class PairedMarket(mesa.Model):
@@ -133,7 +143,7 @@ class PairedMarket(mesa.Model):
             s.levers = Levers.from_config(cfg)
         s.preset, s.industry = preset, industry
         self.levers = s.levers
-        self.programme: InvestmentConfig = cfg.investment  # lines not on sliders
+        self.investment: InvestmentConfig = cfg.investment  # when it starts, who copies
         base = replace(cfg, investment=InvestmentConfig())  # arms schedule nothing
         base.market.friction_start = self.levers.friction
         self.cfg = base
@@ -155,13 +165,13 @@ class PairedMarket(mesa.Model):
         """The current recorded week (0 = first week after warm-up)."""
         return self.with_.week
 
-    def _spend_vector(self) -> np.ndarray:
-        return np.array([self.levers.spend[t] for t in TOUCHPOINTS], dtype=float)
+    @property
+    def programme(self) -> Programme:
+        """The programme at the current levers."""
+        return self.levers.programme
 
     def _invest(self, dealer: int) -> None:
-        p = self.programme
-        self.with_.dealer_list[dealer].invest(self._spend_vector(), self.levers.engagement_spend,
-                                              p.consistency_spend, p.extra_bays)
+        self.levers.programme.apply_to(self.with_.dealer_list[dealer])
 
     def _programme_due(self) -> None:
         """Start (and let a rival copy) the programme, before the week that starts it.
@@ -169,10 +179,10 @@ class PairedMarket(mesa.Model):
         Same timing as :meth:`CxModel._schedule_programme`: a programme starting at
         recorded week ``s`` is in place before week ``s`` is simulated.
         """
-        p, week = self.programme, self.with_.week
+        p, week = self.investment, self.with_.week
         if not self._started and week >= p.start_week:
             self._started = True
-            if self.levers.total > 0 or p.consistency_spend > 0 or p.extra_bays:
+            if self.programme.funds_anything:
                 self._invest(self.focal)
         if (self._started and not self._copied and p.copied_by >= 0
                 and week >= p.start_week + p.copy_after_weeks):
@@ -181,15 +191,18 @@ class PairedMarket(mesa.Model):
 
     def set_spend(self, touchpoint: str, k_per_year: float) -> None:
         """Change one touchpoint's yearly spend at the focal dealer (from next week)."""
-        if touchpoint not in self.levers.spend:
+        if touchpoint not in TOUCHPOINTS:
             raise KeyError(f"unknown touchpoint {touchpoint!r}; allowed: {', '.join(TOUCHPOINTS)}")
-        self.levers.spend[touchpoint] = max(float(k_per_year), 0.0)
-        self._relevel()
+        self._set_line(touchpoint, k_per_year)
 
     def set_engagement(self, k_per_year: float) -> None:
         """Change the yearly spend on staff engagement at the focal dealer."""
-        self.levers.engagement_spend = max(float(k_per_year), 0.0)
-        self._relevel()
+        self._set_line("engagement", k_per_year)
+
+    def _set_line(self, line: str, k_per_year: float) -> None:
+        self.levers.programme = self.programme.replace(**{line: max(float(k_per_year), 0.0)})
+        if self._started:
+            self._invest(self.focal)
 
     def set_friction(self, friction: float) -> None:
         """Change digital friction at week 0 in both arms (its path follows from it)."""
@@ -200,15 +213,10 @@ class PairedMarket(mesa.Model):
 
     def planned_cost(self) -> float:
         """k$ a year the programme costs the focal dealer at the current levers."""
-        p = self.programme
-        return self.levers.total + p.consistency_spend + BAY_COST_K * p.extra_bays
+        return self.programme.cost_k
 
     def programme_started(self) -> bool:
         return self._started
-
-    def _relevel(self) -> None:
-        if self._started:
-            self._invest(self.focal)
 
     # -- time --------------------------------------------------------------------------
     def _step_arms(self) -> None:

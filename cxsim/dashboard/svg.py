@@ -14,6 +14,9 @@ from html import escape
 
 import numpy as np
 
+W = 560
+"""Width of every card's drawing, in SVG units."""
+
 DEALER_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#9c755f", "#76b7b2",
                   "#edc948", "#ff9da7")
 # Satisfaction 0..10 in 11 bins, red (unhappy) through yellow to blue (delighted):

@@ -1,0 +1,224 @@
+"""Where customers are: the two maps and the social network, as SVG.
+
+Everything these views need that does not change while the market runs (who
+is drawn on the map, the network's ties) is computed once per market and kept
+on it; a frame only recolours the customers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cxsim.dashboard import svg
+from cxsim.dashboard.market import PairedMarket
+from cxsim.dashboard.svg import W
+
+MAP_SAMPLE = 3_000
+"""At most this many customers per map (a fixed random sample in larger markets)."""
+NETWORK_NODES = 400
+"""About this many customers in the network view (a neighbourhood in larger markets)."""
+
+MAP_SIDE, MAP_TOP = 262.0, 28.0  # each of the two maps: side and top
+MAP_X0 = (10.0, 10.0 + MAP_SIDE + 16.0)  # left edges of the maps (without, with)
+_NET = {"x": 10.0, "y": 28.0, "side": 280.0}  # the network panel
+
+
+@dataclass
+class _Static:
+    """Per-market drawing data that stays fixed while the market runs."""
+
+    sample: np.ndarray  # customers drawn on the maps
+    map_xy: tuple[np.ndarray, np.ndarray]  # their positions within a unit map (0..1)
+    map_moves: tuple[np.ndarray, np.ndarray]  # their "move to" commands, left and right map
+    dealer_xy: tuple[np.ndarray, np.ndarray]
+    net_nodes: np.ndarray  # customers in the network view
+    net_xy: tuple[np.ndarray, np.ndarray]  # their positions in the network panel
+    net_moves: np.ndarray
+    net_edges: str  # the local ties as one path
+    net_long: str  # the long ties (rewired across the market)
+    net_dealer_xy: tuple[np.ndarray, np.ndarray]
+    net_ties: int
+    net_side_km: float | None
+
+
+def _static(m: PairedMarket) -> _Static:
+    cached = getattr(m, "_dashboard_static", None)
+    if cached is not None:
+        return cached
+    arm = m.with_
+    pop = arm.population
+    n = arm.n
+    half = arm.cfg.customers.market_size_km / 2.0
+    rng = np.random.default_rng(12345)
+    sample = np.arange(n) if n <= MAP_SAMPLE else np.sort(rng.choice(n, MAP_SAMPLE, replace=False))
+    ux = (pop.x[sample].astype(float) + half) / (2 * half)
+    uy = 1.0 - (pop.y[sample].astype(float) + half) / (2 * half)
+    loc = arm.locations.astype(float)
+    dx, dy = (loc[:, 0] + half) / (2 * half), 1.0 - (loc[:, 1] + half) / (2 * half)
+
+    # The network view: the whole market when small, else a square neighbourhood
+    # around the centre holding about NETWORK_NODES customers (uniform homes).
+    net = _NET
+    side = None
+    if arm.network is None:
+        nodes = np.empty(0, dtype=np.int64)
+    elif n <= NETWORK_NODES:
+        nodes = np.arange(n)
+    else:
+        side = 2 * half * float(np.sqrt(NETWORK_NODES / n))
+        inside = (np.abs(pop.x) <= side / 2) & (np.abs(pop.y) <= side / 2)
+        nodes = np.flatnonzero(inside)
+    span = side if side is not None else 2 * half
+
+    def to_net(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return (net["x"] + (np.asarray(x, float) / span + 0.5) * net["side"],
+                net["y"] + (0.5 - np.asarray(y, float) / span) * net["side"])
+
+    nx_, ny_ = to_net(pop.x[nodes], pop.y[nodes])
+    edges, long_edges, ties = "", "", 0
+    if nodes.size:
+        adj = arm.adjacency
+        mask = np.zeros(n, dtype=bool)
+        mask[nodes] = True
+        coo = adj[nodes].tocoo()
+        a, b = nodes[coo.row], coo.col
+        keep = (~mask[b]) | (a < b)  # each tie once; ties leaving the view are kept
+        a, b = a[keep], b[keep]
+        ties = int(a.size)
+        ax, ay = to_net(pop.x[a], pop.y[a])
+        bx, by = to_net(pop.x[b], pop.y[b])
+        segs = np.array([f"M{p:.1f} {q:.1f}L{r:.1f} {s:.1f}" for p, q, r, s in zip(
+            ax.tolist(), ay.tolist(), bx.tolist(), by.tolist(), strict=True)], dtype=object)
+        # A tie is long when it spans more than a fifth of the view (rewired ties).
+        far = np.hypot(bx - ax, by - ay) > 0.2 * net["side"]
+        edges, long_edges = "".join(segs[~far]), "".join(segs[far])
+    moves = tuple(svg.starts(MAP_X0[k] + ux * MAP_SIDE, MAP_TOP + uy * MAP_SIDE)
+                  for k in range(2))
+    st = _Static(sample=sample, map_xy=(ux, uy), map_moves=moves, dealer_xy=(dx, dy),
+                 net_nodes=nodes, net_xy=(nx_, ny_), net_moves=svg.starts(nx_, ny_),
+                 net_edges=edges, net_long=long_edges,
+                 net_dealer_xy=to_net(loc[:, 0], loc[:, 1]), net_ties=ties, net_side_km=side)
+    m._dashboard_static = st
+    return st
+
+
+# -- the map --------------------------------------------------------------------------------
+def map_svg(m: PairedMarket) -> str:
+    """Customers' homes coloured by satisfaction, shaped by their dealer; both arms."""
+    st = _static(m)
+    side, top = MAP_SIDE, MAP_TOP
+    r = 2.3 if st.sample.size <= 2_500 else 1.8
+    parts = []
+    for k, (arm, title) in enumerate(((m.without, "Without the programme"),
+                                      (m.with_, "With the programme"))):
+        x0 = MAP_X0[k]
+        moves = st.map_moves[k]
+        parts.append(f'<rect x="{x0}" y="{top}" width="{side}" height="{side}" fill="#fafafa" '
+                     f'stroke="{svg.GRID}"/>')
+        parts.append(svg.text(x0, top - 8, title, size=12, weight="bold"))
+        pop = arm.population
+        dealer = pop.selling_dealer[st.sample]
+        bins = svg.satisfaction_bins(pop.satisfaction[st.sample])
+        parts.append(svg.markers_at(moves[dealer < 0], "circle", 1.2, "#c8c8c8"))
+        for j in range(arm.n_dealers):
+            shape = svg.shape_of(j)
+            mine = dealer == j
+            for b in np.unique(bins[mine]).tolist():
+                parts.append(svg.markers_at(moves[mine & (bins == b)], shape, r,
+                                            svg.SATISFACTION_COLOURS[b]))
+        for j, name in enumerate(m.dealer_names):
+            dx, dy = x0 + st.dealer_xy[0][j] * side, top + st.dealer_xy[1][j] * side
+            parts.append(svg.marker_path(np.array([dx]), np.array([dy]), svg.shape_of(j), 8.0,
+                                         svg.dealer_colour(j), stroke="#111", stroke_width=1.5))
+            parts.append(svg.text(dx, dy + 20, name, size=10.5, anchor="middle",
+                                  weight="bold"))
+    y = top + side + 20
+    parts.append(svg.colour_bar(64, y - 8, 130))
+    items = [(name, svg.dealer_colour(j), svg.shape_of(j))
+             for j, name in enumerate(m.dealer_names)]
+    parts.append(svg.text(262, y, "shape: the customer's dealer", size=10, colour=svg.AXIS))
+    parts.append(svg.legend(items, 262, y + 16, step=82))
+    shown = (f"{st.sample.size:,} of {m.with_.n:,} customers shown"
+             if st.sample.size < m.with_.n else f"{m.with_.n:,} customers")
+    parts.append(svg.text(10, y + 34, f"{shown}; grey dots: no vehicle from a dealer yet",
+                          size=9.5, colour=svg.AXIS))
+    return svg.document(W, y + 40, "".join(parts), cls="cx-map",
+                        label="Map of customers by satisfaction and dealer",
+                        extra=f' data-week="{m.week}"')
+
+
+# -- the social network ---------------------------------------------------------------------
+def network_svg(m: PairedMarket) -> str:
+    """Ties between customers (homes as positions), coloured by satisfaction."""
+    st = _static(m)
+    arm = m.with_
+    height = 340.0
+    if st.net_nodes.size == 0:
+        body = svg.text(W / 2, 150, "The network is drawn for markets of up to "
+                        f"{arm.cfg.customers.network_view_max:,} customers;", size=12,
+                        anchor="middle") + svg.text(
+            W / 2, 170, "choose a smaller market size and press Reset.", size=12,
+            anchor="middle")
+        return svg.document(W, height, body, cls="cx-network", label="Social network")
+    x0, y0, side = _NET["x"], _NET["y"], _NET["side"]
+    parts = [f'<clipPath id="cx-net-clip"><rect x="{x0}" y="{y0}" width="{side}" '
+             f'height="{side}"/></clipPath>',
+             f'<rect x="{x0}" y="{y0}" width="{side}" height="{side}" fill="#fafafa" '
+             f'stroke="{svg.GRID}"/>']
+    title = ("Who talks to whom: the whole market" if st.net_side_km is None else
+             f"Who talks to whom: {st.net_nodes.size:,} neighbours in the central "
+             f"{st.net_side_km:.0f} km square")
+    parts.append(svg.text(x0, y0 - 8, title, size=12, weight="bold"))
+    parts.append(f'<g clip-path="url(#cx-net-clip)"><path d="{st.net_long}" fill="none" '
+                 f'stroke="#b9a3c9" stroke-width="0.5" stroke-opacity="0.45"/>'
+                 f'<path d="{st.net_edges}" fill="none" stroke="#6f7f86" stroke-width="0.8" '
+                 f'stroke-opacity="0.7"/></g>')
+    pop = arm.population
+    sat = pop.satisfaction[st.net_nodes]
+    bins = svg.satisfaction_bins(sat)
+    has = pop.selling_dealer[st.net_nodes] >= 0
+    nx_, ny_ = st.net_xy
+    parts.append(svg.markers_at(st.net_moves[~has], "circle", 2.0, "#c8c8c8"))
+    for b in np.unique(bins[has]).tolist():
+        parts.append(svg.markers_at(st.net_moves[has & (bins == b)], "circle", 3.2,
+                                    svg.SATISFACTION_COLOURS[b]))
+    # This week's tellers (from the feed) get a ring.
+    last = m.week - 1
+    tellers = [e["teller"] for e in (arm.feed or ()) if e.get("week") == last]
+    if tellers:
+        pos = {int(c): i for i, c in enumerate(st.net_nodes.tolist())}
+        idx = [pos[t] for t in tellers if t in pos]
+        if idx:
+            ring = "".join(f"M{nx_[i] - 5.5:.1f} {ny_[i]:.1f}a5.5 5.5 0 1 0 11 0a5.5 5.5 0 1 0 "
+                           f"-11 0z" for i in idx)
+            parts.append(f'<path d="{ring}" fill="none" stroke="#111" stroke-width="1.3"/>')
+    dxy = st.net_dealer_xy
+    for j, name in enumerate(m.dealer_names):
+        if x0 <= dxy[0][j] <= x0 + side and y0 <= dxy[1][j] <= y0 + side:
+            parts.append(svg.marker_path(dxy[0][j:j + 1], dxy[1][j:j + 1], svg.shape_of(j), 7.0,
+                                         svg.dealer_colour(j), stroke="#111", stroke_width=1.4))
+            parts.append(svg.text(float(dxy[0][j]), float(dxy[1][j]) + 18, name, size=10,
+                                  anchor="middle", weight="bold"))
+    # Side notes.
+    tx = x0 + side + 18
+    happy = float(np.mean(sat[has] >= 7)) if has.any() else float("nan")
+    notes = [
+        f"{st.net_nodes.size:,} customers, {st.net_ties:,} ties",
+        f"about {arm.cfg.customers.network_degree} ties each; "
+        f"{arm.cfg.customers.network_rewire:.0%} are long ties",
+        "across the market (pale lines).",
+        "",
+        f"Ringed: told someone in week {max(last, 0)}",
+        f"({len(tellers)} tellers in the whole market).",
+        "",
+        f"Satisfied (7+): {happy:.0%} of those with a dealer." if np.isfinite(happy) else "",
+        "Colours as on the map; the view shows the",
+        "market with the programme.",
+    ]
+    for i, line in enumerate(notes):
+        parts.append(svg.text(tx, y0 + 14 + 17 * i, line, size=11))
+    parts.append(svg.colour_bar(tx + 52, y0 + 14 + 17 * len(notes) + 6, 150))
+    return svg.document(W, height, "".join(parts), cls="cx-network",
+                        label="Social network of customers", extra=f' data-week="{m.week}"')

@@ -1,0 +1,58 @@
+"""What the study commands (``python -m cxsim.optimise``, ``cxsim.sensitivity``) share.
+
+Their common options (market overrides, the focal outcome, seed, worker
+processes, report folder, progress bar), where a report folder goes, and bad
+input as one plain line with exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from cxsim.run import OUTCOMES
+
+BAD_INPUT = 2
+
+
+def study_parser(prog: str, description: str, study: str,
+                 seed_help: str = "base seed") -> argparse.ArgumentParser:
+    """A parser with the options every study command has."""
+    p = argparse.ArgumentParser(prog=prog, description=description)
+    p.add_argument("overrides", nargs="*", help="market overrides, e.g. customers.n=10000")
+    p.add_argument("--kpi", default="profit_k", choices=OUTCOMES,
+                   help="the focal dealer's outcome studied")
+    p.add_argument("--seed", type=int, default=0, help=seed_help)
+    p.add_argument("--jobs", type=int, default=0, help="worker processes (0: every core)")
+    p.add_argument("--out", default=None, help=f"report folder (default results/{study}/<now>)")
+    p.add_argument("--no-progress", action="store_true")
+    return p
+
+
+def progress_wanted(args: argparse.Namespace) -> bool:
+    """A progress bar unless asked not to, and only on a terminal."""
+    return not args.no_progress and sys.stderr.isatty()
+
+
+def input_error(prog: str, check: Callable[[], object]) -> int | None:
+    """Run ``check``; on any error print it as one line and return the exit code."""
+    try:
+        check()
+    except Exception as exc:  # noqa: BLE001 - bad input is one plain line
+        from cxsim.compose import explain
+
+        print(f"{prog}: error: {explain(exc)}", file=sys.stderr)
+        return BAD_INPUT
+    return None
+
+
+def report_folder(out: str | os.PathLike | None, study: str) -> Path:
+    """``out``, or ``results/<study>/<date>_<time>``; created."""
+    path = Path(out) if out else Path("results") / study / datetime.now().strftime(
+        "%Y-%m-%d_%H-%M-%S")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
