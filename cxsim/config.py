@@ -486,17 +486,6 @@ class InvestmentConfig:
                       nonneg=("engagement_spend", "consistency_spend", "extra_bays",
                               "start_week", "copy_after_weeks"))
 
-    @property
-    def total_per_year(self) -> float:
-        """k$ a year on the spend lines (``cxsim.programme.Programme.spend_k``).
-
-        Extra bays are priced by :class:`~cxsim.programme.Programme`, which knows
-        ``dealers.bay_cost_k``.
-        """
-        from cxsim.programme import Programme  # the one cost definition lives there
-
-        return Programme.from_investment(self).spend_k
-
 
 @dataclass
 class RunConfig:

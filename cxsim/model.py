@@ -30,6 +30,7 @@ from cxsim.market import DealerArrays, Market
 from cxsim.metrics import Metrics
 from cxsim.processes import Processes
 from cxsim.processes.programme import ProgrammeSchedule
+from cxsim.programme import Programme
 from cxsim.reviews import ReviewPlatform
 from cxsim.social import serpentine_order, small_world, to_networkx
 
@@ -101,7 +102,8 @@ class CxModel(mesa.Model):
         # One handler per kind of event (EVENTS), as the selected rules provide them.
         self._handlers = (ps.entry.enter, ps.shopping.visit, ps.service.serve,
                           ps.word_of_mouth.chatter)
-        self.programme = ProgrammeSchedule(self.market, cfg.investment, dc.focal)
+        self.programme = ProgrammeSchedule(self.market, cfg.investment,
+                                            Programme.from_config(cfg), dc.focal)
         self.programme.schedule(self.schedule_event)
 
     # -- read-only views of the market's state --------------------------------------

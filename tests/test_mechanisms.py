@@ -24,6 +24,7 @@ from cxsim.config import TOUCHPOINTS, DealersConfig, DealerSpec, TouchpointsConf
 from cxsim.dealers import Dealer, budget_map
 from cxsim.draws import Draws
 from cxsim.metrics import COUNTS, add_rates
+from cxsim.programme import Programme
 from cxsim.social import neighbours_of, small_world
 
 QUIET = ["progress=false", "plots=false"]
@@ -482,7 +483,7 @@ def test_cx_programme_raises_focal_sales_against_same_seed_baseline():
     rivals = base.index[1:]
     assert prog.loc[rivals, "units_sold"].sum() < base.loc[rivals, "units_sold"].sum()
     # The programme's cost is booked: its yearly total for two years.
-    total = load_config(["investment=cx_program"]).investment.total_per_year
+    total = Programme.from_config(load_config(["investment=cx_program"])).spend_k
     assert prog.loc[focal, "investment_k"] == pytest.approx(2 * total)
     assert base["investment_k"].sum() == 0
 

@@ -23,7 +23,9 @@ def test_cost_is_every_line_plus_bays_at_the_configured_bay_cost():
                    "dealers.bay_cost_k=75"])
     prog = Programme.from_config(cfg)
     assert prog.bay_cost_k == 75 and prog.extra_bays == 3
-    assert prog.cost_k == pytest.approx(cfg.investment.total_per_year + 3 * 75)
+    inv = cfg.investment
+    spend = sum(inv.spend.as_list()) + inv.engagement_spend + inv.consistency_spend
+    assert prog.cost_k == pytest.approx(spend + 3 * 75)
 
 
 def test_a_store_running_the_programme_books_the_same_cost():

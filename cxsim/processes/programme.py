@@ -9,24 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
-
 from cxsim.config import InvestmentConfig
 from cxsim.market import Market
+from cxsim.programme import Programme
 
 
 class ProgrammeSchedule:
     """Schedules and starts the configured programme at its dealer(s)."""
 
-    def __init__(self, market: Market, investment: InvestmentConfig, focal: int) -> None:
+    def __init__(self, market: Market, investment: InvestmentConfig, programme: Programme,
+                 focal: int) -> None:
         self.market = market
-        self.investment = investment
+        self.investment = investment  # when and who copies
+        self.programme = programme  # what is spent
         self.focal = focal
 
     def schedule(self, schedule_event: Callable[..., object]) -> None:
         """Book the programme's start (and a rival's copy) with Mesa's event list."""
         inv = self.investment
-        if inv.total_per_year <= 0 and inv.extra_bays == 0:
+        if not self.programme.funds_anything:
             return
         at = self.market.warmup + inv.start_week + 0.5
         # Mesa keeps weak references to event callbacks: bound methods of an object
@@ -43,8 +44,5 @@ class ProgrammeSchedule:
 
     def start(self, dealer: int) -> None:
         """The programme's spend and bays go to ``dealer``; quality follows with a lag."""
-        inv = self.investment
-        self.market.dealers.agents[dealer].invest(
-            np.array(inv.spend.as_list()), inv.engagement_spend, inv.consistency_spend,
-            inv.extra_bays)
+        self.programme.apply_to(self.market.dealers.agents[dealer])
         self.market.refresh_dealers()
