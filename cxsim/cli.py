@@ -89,10 +89,14 @@ def check(args: argparse.Namespace) -> str | None:
     if any(getattr(args, flag) for flag in _SHOW_ONLY):
         return None
     name = args.config_name or "config"
+    # a user's own config folder, where Hydra will look too (before conf/)
+    search = [o for o in args.overrides if o.split("=", 1)[0] == "hydra.searchpath"]
+    if args.config_dir and not search:
+        search = [f"hydra.searchpath=[file://{Path(args.config_dir).resolve()}]"]
     try:
         overrides = preflight.task_overrides(preflight.parse_overrides(args.overrides))
         preflight.check_jobs(preflight.jobs_of(overrides), preflight.swept_values(overrides),
-                             lambda o: load_config(o, config_name=name))
+                             lambda o: load_config([*o, *search], config_name=name))
     except Exception as exc:  # noqa: BLE001 - every failure becomes one plain line
         return explain(exc)
     return None

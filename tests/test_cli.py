@@ -203,3 +203,13 @@ def test_preflight_composes_only_what_plain_values_cannot_reach():
     assert len(checked(["seed=1,2", "industry=car,boat"])) == 3  # boat: a preset
     with pytest.raises(ConfigError, match="talk_rate"):
         checked(["seed=1,2", "word_of_mouth.talk_rate=0.1,1.5"])
+
+
+def test_a_users_config_dir_adds_presets(tmp_path):
+    mine = tmp_path / "mine" / "industry"
+    mine.mkdir(parents=True)
+    (mine / "truck.yaml").write_text("# @package _global_\ncustomers:\n  ownership_months: 99.0\n")
+    run = tmp_path / "run"
+    _ok(cxsim("--config-dir", str(tmp_path / "mine"), "industry=truck", *SMALL,
+              f"hydra.run.dir={run}", cwd=tmp_path))
+    assert json.loads((run / "config.json").read_text())["customers"]["ownership_months"] == 99

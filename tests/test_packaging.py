@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+import cxsim
+
 REPO = Path(__file__).resolve().parent.parent
 SOURCES = ("pyproject.toml", "README.md", "cxsim", "conf", "hydra_plugins")
 
@@ -37,7 +39,7 @@ def wheel(tmp_path_factory) -> Path:
                            "-w", str(base / "dist"), str(src)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    (found,) = (base / "dist").glob("cxsim-*.whl")
+    (found,) = (base / "dist").glob(f"cxsim-{cxsim.__version__}-*.whl")  # version: one place
     return found
 
 
