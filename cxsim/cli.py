@@ -1,54 +1,103 @@
-"""The ``cxsim`` command: a thin Hydra entry point around :func:`cxsim.results.run`.
+"""The ``cxsim`` command: a Hydra app that checks its input and hands each job to the run layer.
 
-Before Hydra makes a run folder, the overrides are composed and validated
-once, so that bad input costs one plain line, exit code 2, and no folder.
+Before Hydra makes a run folder, every job's config is composed and validated
+(:mod:`cxsim.preflight`), so that bad input costs one plain line, exit code 2,
+and no folder. ``--rules FILE`` (repeatable) runs a Python module that
+registers alternative process rules before anything is composed; installed
+packages register theirs under the ``cxsim.rules`` entry-point group.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
+import os
 import shutil
 import sys
 import time
-from dataclasses import fields, is_dataclass, replace
+from collections.abc import Sequence
+from dataclasses import replace
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import hydra
+from hydra._internal.utils import get_args_parser
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from cxsim.compose import CONF_DIR, compose_config, explain, to_run_config
-from cxsim.config import RunConfig
+from cxsim import preflight
+from cxsim.compose import CONF_DIR, explain, load_config, to_run_config
+from cxsim.config import ConfigError, RunConfig
+from cxsim.rules import selected
 
 BAD_INPUT = 2
-# Hydra flags that take the next argument as their value.
-_FLAGS_WITH_VALUE = {"--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd",
-                     "--cfg", "-c", "--package", "-p", "--experimental-rerun"}
+RULES_GROUP = "cxsim.rules"  # entry-point group of installed rule packages
+# Rule files named by --rules, for job processes that start afresh (joblib, Ray)
+# rather than forking from this one.
+RULES_ENV = "CXSIM_RULES"
+# Hydra's flags that print something instead of running.
+_SHOW_ONLY = ("help", "hydra_help", "cfg", "info", "shell_completion", "experimental_rerun")
+_loaded: set[str] = set()  # rule sources already run in this process
 
 
-_PREFLIGHT_PASSED = False
+def load_rules(files: Sequence[str]) -> None:
+    """Register the rules of installed packages and of ``files``, once per process.
+
+    A missing file raises :class:`ConfigError`; the registry (``cxsim.rules``)
+    is imported only when something is there to register.
+    """
+    paths = [Path(f).expanduser().resolve() for f in files]
+    for path, given in zip(paths, files, strict=True):
+        if not path.is_file():
+            raise ConfigError(f"--rules {given}: no such file")
+    todo = [p for p in paths if str(p) not in _loaded]
+    packages = RULES_GROUP not in _loaded and bool(entry_points(group=RULES_GROUP))
+    _loaded.add(RULES_GROUP)
+    if not todo and not packages:
+        return
+    from cxsim import rules
+
+    if packages:
+        rules.load_entry_points()
+    for path in todo:
+        rules.load_module(path)
+        _loaded.add(str(path))
 
 
-def preflight_passed() -> bool:
-    """True once this process's command line passed :func:`preflight` (see the sweeper)."""
-    return _PREFLIGHT_PASSED
+def parse_args(argv: Sequence[str]) -> tuple[list[str], argparse.Namespace, list[str]]:
+    """``(rule files, Hydra's parsed arguments, the arguments left for Hydra)``.
+
+    ``--rules`` is cxsim's own flag; everything else goes through Hydra's parser.
+    """
+    ours = argparse.ArgumentParser(prog="cxsim", add_help=False, allow_abbrev=False,
+                                   exit_on_error=False)
+    ours.add_argument("--rules", action="append", default=[], metavar="FILE")
+    known, rest = ours.parse_known_args(list(argv))
+    return known.rules, get_args_parser().parse_args(rest), rest
 
 
-def _user_overrides(argv: list[str]) -> list[str]:
-    out, skip = [], False
-    for arg in argv:
-        if skip:
-            skip = False
-            continue
-        if arg.startswith("-"):
-            skip = arg in _FLAGS_WITH_VALUE
-            continue
-        key = arg.lstrip("+~").split("=", 1)[0]
-        if key.startswith("hydra"):
-            continue
-        out.append(arg)
-    return out
+def check(args: argparse.Namespace) -> str | None:
+    """None if every job of this command line makes a valid config, else the reason."""
+    if any(getattr(args, flag) for flag in _SHOW_ONLY):
+        return None
+    name = args.config_name or "config"
+    # a user's own config folder, where Hydra will look too (before conf/)
+    search = [o for o in args.overrides if o.split("=", 1)[0] == "hydra.searchpath"]
+    if args.config_dir and not search:
+        search = [f"hydra.searchpath=[file://{Path(args.config_dir).resolve()}]"]
+    def compose(overrides: list[str]) -> RunConfig:
+        cfg = load_config([*overrides, *search], config_name=name)
+        selected(cfg.rules)  # an unknown rule name fails here, before any folder
+        return cfg
+
+    try:
+        overrides = preflight.task_overrides(preflight.parse_overrides(args.overrides))
+        preflight.check_jobs(preflight.jobs_of(overrides), preflight.swept_values(overrides),
+                             compose)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one plain line
+        return explain(exc)
+    return None
 
 
 def _sets_plots(task_overrides: list[str]) -> bool:
@@ -56,78 +105,11 @@ def _sets_plots(task_overrides: list[str]) -> bool:
     return any(o.lstrip("+~").split("=", 1)[0] == "plots" for o in task_overrides)
 
 
-def _sweeps(overrides: list[str]) -> tuple[list[str], list[tuple[str, list, list[str]]]]:
-    """The overrides at their first values, and each sweep's (key, values, as text)."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    first, sweeps = [], []
-    for o in OverridesParser.create().parse_overrides(overrides):
-        key = o.get_key_element()
-        if o.is_sweep_override():
-            texts = [f"{key}={v}" for v in o.sweep_string_iterator()]
-            sweeps.append((key, list(o.sweep_iterator()), texts))
-        else:
-            texts = [f"{key}={o.get_value_element_as_str()}"]
-        first.append(texts[0])
-    return first, sweeps
-
-
-def _with_value(base: RunConfig, key: str, value: object) -> RunConfig | None:
-    """``base`` with one plain field changed and validated, or None if that needs Hydra.
-
-    Validation is the dataclasses' own ``__post_init__`` (``replace`` runs it), so
-    a sweep over a thousand seeds costs a thousand small replaces, not a thousand
-    Hydra compositions (a quarter of a second each). Anything but a scalar field
-    given a value of its own type (a config group, a list, a quoted string, a
-    conversion) returns None and is composed in full.
-    """
-    if not isinstance(key, str) or key.startswith(("+", "~")):
-        return None
-    parts = key.split(".")
-    chain: list[object] = [base]
-    for name in parts[:-1]:
-        node = getattr(chain[-1], name, None)
-        if not is_dataclass(node):
-            return None
-        chain.append(node)
-    leaf = parts[-1]
-    if not is_dataclass(chain[-1]) or leaf not in {f.name for f in fields(chain[-1])}:
-        return None
-    kind = type(getattr(chain[-1], leaf))
-    if kind not in (bool, int, float, str) or not (
-            type(value) is kind or (kind is float and type(value) is int)):
-        return None
-    new: object = replace(chain[-1], **{leaf: kind(value)})
-    for node, name in zip(reversed(chain[:-1]), reversed(parts[:-1]), strict=True):
-        new = replace(node, **{name: new})
-    assert isinstance(new, RunConfig)
-    return new
-
-
-def preflight(argv: list[str]) -> str | None:
-    """None if every override composes into a valid config, else the one-line reason.
-
-    In a sweep, every value of every swept key is checked with the other keys at
-    their first values.
-    """
-    try:
-        first, sweeps = _sweeps(_user_overrides(argv))
-        base = to_run_config(compose_config(first))
-        for key, values, texts in sweeps:
-            for value, text in zip(values[1:], texts[1:], strict=True):
-                if _with_value(base, key, value) is None:
-                    others = [f for f in first if f.split("=", 1)[0] != key]
-                    to_run_config(compose_config([*others, text]))
-    except Exception as exc:  # noqa: BLE001 - every failure becomes one plain line
-        return explain(exc)
-    return None
-
-
 @hydra.main(version_base=None, config_path=str(CONF_DIR), config_name="config")
 def _app(cfg: DictConfig) -> None:
-    from cxsim.results import run
-    from cxsim.sweep import already_done
+    from cxsim.run import job_done, run_to_folder
 
+    load_rules([f for f in os.environ.get(RULES_ENV, "").split(os.pathsep) if f])
     logging.getLogger("MESA").setLevel(logging.WARNING)
     hc = HydraConfig.get()
     out = Path(hc.runtime.output_dir)
@@ -137,11 +119,11 @@ def _app(cfg: DictConfig) -> None:
             # A sweep's jobs skip their own PNGs (drawing them costs about as much as
             # simulating); the sweep's summary plots cover the sweep. plots=true asks.
             run_cfg = replace(run_cfg, plots=False)
-        if already_done(out, run_cfg):  # a resumed sweep: this job finished before
+        if job_done(out, run_cfg):  # a resumed sweep: this job finished before
             print(f"cxsim: skipped, already done -> {out}", flush=True)
             return
         started = time.perf_counter()
-        run(run_cfg, out)
+        run_to_folder(run_cfg, out)
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)
         raise
@@ -150,17 +132,24 @@ def _app(cfg: DictConfig) -> None:
           f"{time.perf_counter() - started:.1f} s -> {out}", flush=True)
 
 
+def _fail(reason: str) -> None:
+    print(f"cxsim: error: {reason}", file=sys.stderr)
+    sys.exit(BAD_INPUT)
+
+
 def main() -> None:
     """Console entry point (``cxsim`` and ``python -m cxsim``)."""
-    argv = sys.argv[1:]
-    if not any(a in ("--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c",
-                     "--shell-completion", "-sc") for a in argv):
-        reason = preflight(argv)
-        if reason is not None:
-            print(f"cxsim: error: {reason}", file=sys.stderr)
-            sys.exit(BAD_INPUT)
-        global _PREFLIGHT_PASSED
-        _PREFLIGHT_PASSED = True
+    try:
+        files, args, rest = parse_args(sys.argv[1:])
+        load_rules(files)
+    except (argparse.ArgumentError, ConfigError) as exc:
+        _fail(str(exc))
+    reason = check(args)
+    if reason is not None:
+        _fail(reason)
+    if files:
+        os.environ[RULES_ENV] = os.pathsep.join(str(Path(f).resolve()) for f in files)
+    sys.argv = [sys.argv[0], *rest]  # hydra.main reads them again, without --rules
     _app()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from importlib import resources
 from pathlib import Path
 
 from hydra.core.config_store import ConfigStore
@@ -10,7 +11,21 @@ from omegaconf import DictConfig, OmegaConf
 
 from cxsim.config import ConfigError, RunConfig
 
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+
+def _conf_dir() -> Path:
+    """The checkout's ``conf/`` when running from one, else the copy installed with cxsim.
+
+    The wheel carries ``conf/`` inside the package (``pyproject.toml`` maps it to
+    ``cxsim.conf``), so a plain ``pip install`` finds it; in a checkout (editable
+    install or ``PYTHONPATH``) the top-level folder users edit is the one read.
+    """
+    root = Path(__file__).resolve().parent.parent
+    if (root / "pyproject.toml").is_file() and (root / "conf" / "config.yaml").is_file():
+        return root / "conf"
+    return Path(str(resources.files("cxsim") / "conf"))
+
+
+CONF_DIR = _conf_dir()
 
 ConfigStore.instance().store(name="schema", node=RunConfig)
 
@@ -41,9 +56,10 @@ def compose_config(overrides: list[str] | None = None, config_name: str = "confi
         return compose(config_name=config_name, overrides=list(overrides or []))
 
 
-def load_config(overrides: list[str] | None = None) -> RunConfig:
+def load_config(overrides: list[str] | None = None, config_name: str = "config"
+                ) -> RunConfig:
     """The validated run config for these overrides (e.g. ``["seed=7"]``)."""
-    return to_run_config(compose_config(overrides))
+    return to_run_config(compose_config(overrides, config_name))
 
 
 def _groups() -> list[str]:

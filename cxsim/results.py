@@ -109,12 +109,3 @@ def write_run(model: CxModel, output_dir: str | os.PathLike, *, plots: bool = Tr
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return out
-
-
-def run(cfg: RunConfig, output_dir: str | os.PathLike | None = None) -> CxModel:
-    """Former entry of the ``cxsim`` job; ``cxsim.run.run_to_folder`` replaces it."""
-    from cxsim.run import run as run_config
-    from cxsim.run import run_to_folder
-
-    out = run_config(cfg) if output_dir is None else run_to_folder(cfg, output_dir)
-    return out.model

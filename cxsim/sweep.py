@@ -55,17 +55,13 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 from cxsim.programme import Programme
-from cxsim.run import is_complete, job_done
+from cxsim.run import is_complete
 from cxsim.sweep_lift import BAND_COLUMNS, IDENTITY, lift_axes, lift_bands, plot_sweep
 
 log = logging.getLogger(__name__)
 
 SWEEP_SUMMARY = "sweep_summary.parquet"
 SWEEP_LIFT = "sweep_lift.parquet"
-
-already_done = job_done
-"""The resume check under its former name, until ``cxsim.cli`` calls ``cxsim.run.job_done``."""
-
 
 # -- launchers -------------------------------------------------------------------------------
 LOOPBACK = ("127.0.0.1", "localhost", "::1")

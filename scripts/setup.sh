@@ -1,10 +1,26 @@
 #!/usr/bin/env bash
-# Create .venv with a Python >= 3.12 and install cxsim with its test tools.
+# Create .venv with a Python >= 3.12 and install cxsim (editable) into it.
+#
+#   scripts/setup.sh              the model alone: what scripts/run.sh and
+#                                 scripts/experiment.sh need
+#   scripts/setup.sh test         + test tools, dashboard and sweep launchers
+#                                 (scripts/test.sh)
+#   scripts/setup.sh dashboard    + the trainer dashboard
+#   scripts/setup.sh sweeps       + Ray/SLURM launchers, Optuna, SALib
+#
 # Finds python3.13 / python3.12 on PATH, then pyenv's 3.13.x / 3.12.x; says in
-# one line what to install when none exists. Re-running is cheap (no-op when
-# the environment is already up to date).
+# one line what to install when none exists. Each set of extras keeps a stamp
+# in .venv, so re-running is cheap (a no-op when that set is up to date) and a
+# later `test` adds to a model-only environment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+for extra in "$@"; do
+  case "$extra" in
+    test|dashboard|sweeps) ;;
+    *) echo "cxsim: unknown extra '$extra'; allowed: test, dashboard, sweeps" >&2; exit 2 ;;
+  esac
+done
 
 find_python() {
   local c v
@@ -28,12 +44,18 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(sys.
   "$PY" -m venv .venv
 fi
 
-stamp=.venv/.cxsim-installed
+if [ $# -eq 0 ]; then
+  spec="."; label="core"
+else
+  spec=".[$(IFS=,; echo "$*")]"; label="$(IFS=-; echo "$*")"
+fi
+stamp=".venv/.cxsim-installed-$label"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  echo "cxsim: installing into .venv (first time only; a log is kept in .venv/install.log)" >&2
+  echo "cxsim: installing $spec into .venv (once; a log is kept in .venv/install.log)" >&2
   {
     .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip &&
-    .venv/bin/python -m pip install --disable-pip-version-check -e ".[test]"
+    .venv/bin/python -m pip install --disable-pip-version-check -e "$spec"
   } > .venv/install.log 2>&1 || { tail -n 30 .venv/install.log >&2; echo "cxsim: installation failed (see .venv/install.log)" >&2; exit 1; }
-  touch "$stamp"
+  # every set of extras includes the model itself
+  touch "$stamp" .venv/.cxsim-installed-core
 fi

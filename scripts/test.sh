@@ -2,7 +2,7 @@
 # Set up (if needed), lint, and run the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh test
 # The dashboard's browser test drives Debian's Chromium: install it when we can
 # (needs root or sudo); without it that one test is skipped, unless
 # CXSIM_REQUIRE_BROWSER=1 (as in CI) makes it fail instead.

@@ -146,3 +146,70 @@ def test_sweep_jobs_skip_their_own_plots_unless_asked(tmp_path):
         assert (tmp_path / "asked" / "0" / "plots" / name).stat().st_size > 0, name
     _ok(cxsim(*quiet, f"hydra.run.dir={tmp_path / 'single'}", cwd=tmp_path))
     assert (tmp_path / "single" / "plots").is_dir()  # a single run draws them by default
+
+
+def test_hydra_flags_and_overrides_reach_hydra_without_rules():
+    from cxsim.cli import parse_args
+
+    files, args, rest = parse_args(["-m", "--rules", "a.py", "-cn", "config", "seed=1,2",
+                                    "customers.n=5", "--rules=b.py"])
+    assert files == ["a.py", "b.py"]
+    assert rest == ["-m", "-cn", "config", "seed=1,2", "customers.n=5"]
+    assert args.multirun and args.config_name == "config" and args.cfg is None
+    assert args.overrides == ["seed=1,2", "customers.n=5"]
+
+
+@pytest.mark.parametrize(("args", "names"), [
+    (["--rules", "missing_rules.py"], ("--rules", "missing_rules.py", "no such file")),
+    (["--rules"], ("--rules", "expected one argument")),
+])
+def test_bad_rules_flag_is_one_plain_line_exit_2_and_no_folder(tmp_path, args, names):
+    run = tmp_path / "run"
+    proc = cxsim(*SMALL, f"hydra.run.dir={run}", *args, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    for name in names:
+        assert name in lines[0], lines[0]
+    assert not run.exists()
+
+
+def test_help_names_the_rules_flag(tmp_path):
+    proc = cxsim("--help", cwd=tmp_path)
+    _ok(proc)
+    assert "--rules FILE" in proc.stdout and "cxsim.rules" in proc.stdout
+
+
+def test_preflight_composes_only_what_plain_values_cannot_reach():
+    # A sweep over seeds is checked by composing its first job only (the rest are
+    # dataclasses.replace of it); a preset or a bad value is composed in full, so
+    # its error reads as Hydra's would.
+    from cxsim.compose import load_config
+    from cxsim.config import ConfigError
+    from cxsim.preflight import check_jobs, jobs_of, parse_overrides, swept_values
+
+    def checked(texts: list[str]) -> list[list[str]]:
+        composed: list[list[str]] = []
+
+        def compose(o: list[str]):
+            composed.append(o)
+            return load_config(o)
+
+        overrides = parse_overrides(texts)
+        check_jobs(jobs_of(overrides), swept_values(overrides), compose)
+        return composed
+
+    assert checked(["seed=range(0,200)", "market.years=1"]) == [["seed=0", "market.years=1"]]
+    assert len(checked(["seed=1,2", "industry=car,boat"])) == 3  # boat: a preset
+    with pytest.raises(ConfigError, match="talk_rate"):
+        checked(["seed=1,2", "word_of_mouth.talk_rate=0.1,1.5"])
+
+
+def test_a_users_config_dir_adds_presets(tmp_path):
+    mine = tmp_path / "mine" / "industry"
+    mine.mkdir(parents=True)
+    (mine / "truck.yaml").write_text("# @package _global_\ncustomers:\n  ownership_months: 99.0\n")
+    run = tmp_path / "run"
+    _ok(cxsim("--config-dir", str(tmp_path / "mine"), "industry=truck", *SMALL,
+              f"hydra.run.dir={run}", cwd=tmp_path))
+    assert json.loads((run / "config.json").read_text())["customers"]["ownership_months"] == 99

@@ -176,8 +176,9 @@ class PairedMarket(mesa.Model):
     def _programme_due(self) -> None:
         """Start (and let a rival copy) the programme, before the week that starts it.
 
-        Same timing as :meth:`CxModel._schedule_programme`: a programme starting at
-        recorded week ``s`` is in place before week ``s`` is simulated.
+        Same timing as :meth:`cxsim.processes.programme.ProgrammeSchedule.schedule`:
+        a programme starting at recorded week ``s`` is in place before week ``s`` is
+        simulated.
         """
         p, week = self.investment, self.with_.week
         if not self._started and week >= p.start_week:
