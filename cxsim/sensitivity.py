@@ -55,7 +55,7 @@ class Factor:
 
 
 BEHAVIOUR: tuple[Factor, ...] = (
-    # ranges: cxsim/config.py and docs/ODD.md (MODEL.md ranges where there are any).
+    # ranges: cxsim/config/ and docs/ODD.md (MODEL.md ranges where there are any).
     # touchpoints.relationship_memory is left out: it shapes the reported satisfaction
     # but no choice, so its effect on every KPI is exactly 0.
     Factor("attitude_weight", "choice.attitude_weight", 0.15, 0.40, "behaviour"),

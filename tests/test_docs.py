@@ -1,4 +1,4 @@
-"""The ODD's parameter tables (docs/ODD.md section 9) agree with cxsim/config.py.
+"""The ODD's parameter tables (docs/ODD.md section 9) agree with cxsim/config/.
 
 Each ``####`` heading of section 9 names the config dataclass its tables
 describe (a paragraph that starts with a class name switches to that class).
@@ -21,7 +21,7 @@ from cxsim.compose import CONF_DIR, load_config
 
 ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
 CLASSES = {name: obj for name, obj in vars(config).items()
-           if dataclasses.is_dataclass(obj) and obj.__module__ == config.__name__}
+           if dataclasses.is_dataclass(obj) and obj.__module__.startswith(config.__name__)}
 NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+")
 
 
@@ -139,7 +139,7 @@ def test_per_instance_defaults_match_the_default_market():
 
 
 def test_group_defaults_add_nothing_to_the_dataclasses():
-    # Defaults live in cxsim/config.py only: the default composition is the
+    # Defaults live in cxsim/config/ only: the default composition is the
     # dataclasses' own defaults, and the groups' default files set no key.
     assert load_config([]) == config.RunConfig()
     for path in sorted(CONF_DIR.glob("*/default.yaml")):

@@ -1,0 +1,100 @@
+"""Typed configuration: one dataclass per concern, one module per ``conf/`` group.
+
+Every field carries its unit and its source (or "assumption") in the comment
+beside it; ``docs/ODD.md`` tabulates the same parameters. Field names double
+as column names in result files, so they are plain identifiers.
+
+Validation lives in ``__post_init__`` so that it runs however a config is
+built: from Hydra (``OmegaConf.to_object``), from the Python API, or from a
+test. A bad value raises :class:`ConfigError` naming the dotted key.
+"""
+
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cxsim.config.choice import ChoiceConfig
+from cxsim.config.common import (
+    SEGMENTS,
+    SERVICE_TOUCHPOINTS,
+    TOUCHPOINTS,
+    WEEKS_PER_YEAR,
+    ConfigError,
+)
+from cxsim.config.customers import CustomersConfig, SegmentSpec
+from cxsim.config.dealers import DealersConfig, DealerSpec, TouchpointValues
+from cxsim.config.investment import InvestmentConfig
+from cxsim.config.market import MarketConfig
+from cxsim.config.rules import RulesConfig
+from cxsim.config.touchpoints import TouchpointsConfig
+from cxsim.config.word_of_mouth import WordOfMouthConfig
+
+__all__ = [
+    "ChoiceConfig",
+    "ConfigError",
+    "CustomersConfig",
+    "DealerSpec",
+    "DealersConfig",
+    "InvestmentConfig",
+    "MarketConfig",
+    "RulesConfig",
+    "RunConfig",
+    "SEGMENTS",
+    "SERVICE_TOUCHPOINTS",
+    "SegmentSpec",
+    "TOUCHPOINTS",
+    "TouchpointValues",
+    "TouchpointsConfig",
+    "WEEKS_PER_YEAR",
+    "WordOfMouthConfig",
+]
+
+
+@dataclass
+class RunConfig:
+    """Everything one simulation run needs."""
+
+    seed: int = 0
+    customers: CustomersConfig = field(default_factory=CustomersConfig)
+    dealers: DealersConfig = field(default_factory=DealersConfig)
+    touchpoints: TouchpointsConfig = field(default_factory=TouchpointsConfig)
+    choice: ChoiceConfig = field(default_factory=ChoiceConfig)
+    word_of_mouth: WordOfMouthConfig = field(default_factory=WordOfMouthConfig)
+    market: MarketConfig = field(default_factory=MarketConfig)
+    investment: InvestmentConfig = field(default_factory=InvestmentConfig)
+    rules: RulesConfig = field(default_factory=RulesConfig)
+    engine: str = "fast"  # "fast" (event-driven arrays) or "stepped" (agent.step)
+    progress: bool = True  # show a progress bar
+    plots: bool = True  # write PNG plots with the results
+
+    def __post_init__(self) -> None:
+        if self.seed < 0:
+            raise ConfigError(f"seed={self.seed} is negative; allowed: seed >= 0")
+        if self.engine not in ("fast", "stepped"):
+            raise ConfigError(f"engine={self.engine!r}; allowed: fast, stepped")
+        n_d = len(self.dealers.dealers)
+        inv = self.investment
+        if inv.copied_by >= n_d or inv.copied_by == self.dealers.focal:
+            raise ConfigError(
+                f"investment.copied_by={inv.copied_by}; allowed: -1 or a rival's index "
+                f"other than dealers.focal ({self.dealers.focal})"
+            )
+        if self.weeks < 1:
+            raise ConfigError(
+                f"market.years={self.market.years} gives {self.weeks} recorded weeks; "
+                "allowed: market.years >= 1/52 (at least one week)")
+        ms = self.choice.markov_switching
+        if ms and (len(ms) != n_d or any(len(r) != n_d for r in ms)):
+            raise ConfigError(
+                f"choice.markov_switching must be {n_d} x {n_d} (one row per dealer)"
+            )
+        if ms and self.customers.first_time_share > 0:
+            raise ConfigError(
+                "choice.markov_switching needs customers.first_time_share=0: a fixed "
+                "switching matrix has no row for a customer without a dealer")
+
+    @property
+    def weeks(self) -> int:
+        """Recorded weeks."""
+        return int(round(self.market.years * WEEKS_PER_YEAR))
