@@ -30,8 +30,8 @@ def budget_map(base: np.ndarray, spend: np.ndarray, q_max: float, half: float) -
 class Dealer(mesa.Agent):
     """One dealership competing for the market's customers."""
 
-    def __init__(self, model: mesa.Model, index: int, spec: DealerSpec, cfg: DealersConfig,
-                 n_customers: int) -> None:
+    def __init__(self, model: mesa.Model, index: int, spec: DealerSpec, cfg: DealersConfig
+                 ) -> None:
         super().__init__(model)
         self.index = index
         self.name = spec.name
@@ -43,7 +43,8 @@ class Dealer(mesa.Agent):
         self.base_engagement = spec.engagement
         self.engagement = spec.engagement
         self.consistency_sd = spec.consistency_sd
-        self.bays = max(1, int(round(spec.bays_per_1000_customers * n_customers / 1000)))
+        self.group = spec.group
+        self.bays = int(spec.bays)  # real bays, whatever the sample's size
         self.spend = np.zeros(len(TOUCHPOINTS))  # k$/year per touchpoint
         self.engagement_spend = 0.0
         self.consistency_spend = 0.0

@@ -29,6 +29,7 @@ from cxsim.config import (
     DealerSpec,
     MarketConfig,
     RunConfig,
+    SampleConfig,
     TouchpointsConfig,
     WordOfMouthConfig,
 )
@@ -43,6 +44,8 @@ def _config(weeks: int, seed: int = 0, **groups) -> RunConfig:
     """A quiet run config of ``weeks`` recorded weeks with the given config groups."""
     market = groups.pop("market", MarketConfig(warmup_weeks=0))
     market.years = weeks / 52.0
+    if "sample" in groups:  # one simulated customer per real household (w = 1)
+        market.households = float(groups["sample"].customers)
     return RunConfig(seed=seed, market=market, progress=False, plots=False, **groups)
 
 
@@ -123,7 +126,8 @@ def test_bass_diffusion_of_a_new_dealers_awareness():
     weeks = 52 * years
     cfg = _config(
         weeks, seed=11,
-        customers=CustomersConfig(n=n, well_mixed=True, first_time_share=0.0,
+        sample=SampleConfig(customers=n),
+        customers=CustomersConfig(well_mixed=True, first_time_share=0.0,
                                   ownership_months=1e6),
         dealers=DealersConfig(dealers=[
             DealerSpec(name="Known", x_km=-10.0),
@@ -179,7 +183,8 @@ def test_markov_switching_shares_converge_to_b_over_a_plus_b():
     lam, s_star = 1.0 - a - b, b / (a + b)
     cfg = _config(
         weeks, seed=5,
-        customers=CustomersConfig(n=n, first_time_share=0.0, ownership_months=6.0,
+        sample=SampleConfig(customers=n),
+        customers=CustomersConfig(first_time_share=0.0, ownership_months=6.0,
                                   ownership_cv=0.1),
         dealers=DealersConfig(dealers=[DealerSpec(name="A", x_km=0.0, y_km=0.0),
                                        DealerSpec(name="B", x_km=20.0, y_km=20.0)]),
@@ -255,7 +260,8 @@ def test_logit_shares_with_only_attitude_and_distance():
     dearer_loud.marketing = 9.5  # ... but far better marketing
     cfg = _config(
         weeks, seed=3,
-        customers=CustomersConfig(n=n, ownership_months=6.0, ownership_cv=0.2),
+        sample=SampleConfig(customers=n),
+        customers=CustomersConfig(ownership_months=6.0, ownership_cv=0.2),
         dealers=DealersConfig(dealers=[
             DealerSpec(name="A", x_km=0.0, y_km=0.0),
             DealerSpec(name="B", x_km=20.0, y_km=20.0, price_premium=0.1,
@@ -396,15 +402,15 @@ def test_service_lane_alone_has_the_mm_c_mean_wait():
     n, weeks, warmup = 6_000, 260, 26
     cfg = _config(
         weeks, seed=7,
-        customers=CustomersConfig(n=n, first_time_share=0.0),
-        dealers=DealersConfig(dealers=[DealerSpec(name="Solo",
-                                                  bays_per_1000_customers=19 / 6)]),
+        sample=SampleConfig(customers=n),
+        customers=CustomersConfig(first_time_share=0.0),
+        dealers=DealersConfig(dealers=[DealerSpec(name="Solo", bays=19)]),
         choice=ChoiceConfig(independent_utility=-50.0, independent_age_weight=0.0),
         market=MarketConfig(warmup_weeks=warmup),
     )
     model = CxModel(cfg)
     c, mu = int(model.lanes.bays[0]), float(model.lanes.service_rate[0])
-    hours, alpha = cfg.dealers.open_hours_per_week, cfg.dealers.lane_smoothing
+    hours, alpha = cfg.dealers.dealers[0].open_hours_per_week, cfg.dealers.lane_smoothing
     assert c == 19
     lane_rate = []
     while model.week < weeks:
