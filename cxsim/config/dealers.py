@@ -71,7 +71,10 @@ class DealersConfig:
     focal: int = 0  # index of the dealer whose investments are studied
     quality_max: float = 9.5  # Qmax of the budget map; MODEL.md prototype range
     spend_half: float = 150.0  # k$/year on one touchpoint that closes half the gap to
-    # Qmax; assumption
+    # Qmax at a store of reference_bays; assumption
+    reference_bays: float = 15.0  # the store size (service bays) at which spend_half
+    # applies to volume-driven touchpoints; a store twice this size needs twice the
+    # spend for the same quality (MODEL.md "Scale"); the default store's size
     quality_lag_weeks: float = 26.0  # weeks for delivered quality to move ~63 % toward
     # target (training takes months); assumption
     engagement_effect: float = 0.16  # fractional quality change per unit engagement
@@ -114,7 +117,7 @@ class DealersConfig:
                           positive=("bays", "open_hours_per_week"))
         _check_fields(self, "dealers", probs=("handoff_failure",),
                       nonneg=("engagement_effect", "quality_lag_weeks", "bay_cost_k"),
-                      positive=("spend_half", "engagement_spend_half",
+                      positive=("spend_half", "reference_bays", "engagement_spend_half",
                                 "consistency_spend_half", "service_hours"))
         if not 0 < self.quality_max <= 10:
             raise ConfigError(f"dealers.quality_max={self.quality_max}; allowed: 0 < x <= 10")
