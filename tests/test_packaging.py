@@ -74,4 +74,4 @@ def test_plain_install_runs_from_an_unrelated_folder(wheel, tmp_path):
                           cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     config = json.loads((run / "config.json").read_text())
-    assert config["market"]["industry"] == "boat" and config["customers"]["n"] == 500
+    assert config["market"]["industry"] == "boat" and config["sample"]["customers"] == 500
