@@ -29,7 +29,7 @@ import json, resource, sys, time
 from cxsim import load_config
 from cxsim.model import CxModel
 n = int(sys.argv[1])
-cfg = load_config([f"customers.n={n}", "progress=false", *sys.argv[2:]])
+cfg = load_config([f"sample.customers={n}", "progress=false", *sys.argv[2:]])
 t0 = time.perf_counter()
 m = CxModel(cfg)
 t1 = time.perf_counter()

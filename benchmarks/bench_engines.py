@@ -26,7 +26,7 @@ import json, resource, sys, time
 from cxsim import load_config
 from cxsim.model import CxModel
 n, engine, years = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
-cfg = load_config([f"customers.n={n}", f"engine={engine}", f"market.years={years}",
+cfg = load_config([f"sample.customers={n}", f"engine={engine}", f"market.years={years}",
                    "market.warmup_weeks=0", "progress=false"])
 t0 = time.perf_counter()
 m = CxModel(cfg)

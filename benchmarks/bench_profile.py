@@ -29,7 +29,7 @@ from cxsim.model import CxModel
 sys.path.insert(0, sys.argv[3])
 from bench_profile import report
 n, top = int(sys.argv[1]), int(sys.argv[2])
-cfg = load_config([f"customers.n={n}", "progress=false"])
+cfg = load_config([f"sample.customers={n}", "progress=false"])
 m = CxModel(cfg)
 t0 = time.process_time()
 m.run()

@@ -1,7 +1,7 @@
 """The Python API for notebooks: build a market, run it, get tidy frames.
 
 >>> from cxsim import simulate
->>> result = simulate(["customers.n=2000", "market.years=1", "progress=false"])
+>>> result = simulate(["sample.customers=2000", "market.years=1", "progress=false"])
 >>> sorted(result.summary["dealer"])
 ['Dealer A', 'Dealer B', 'Dealer C']
 >>> int(result.weekly["week"].max())

@@ -110,7 +110,8 @@ def _app(cfg: DictConfig) -> None:
         shutil.rmtree(out, ignore_errors=True)
         raise
     # flushed whole: a sweep's workers share stdout
-    print(f"cxsim: {run_cfg.customers.n:,} customers, {run_cfg.weeks} weeks in "
+    print(f"cxsim: {run_cfg.sample.customers:,} simulated customers for "
+          f"{run_cfg.market.households:,.0f} real households, {run_cfg.weeks} weeks in "
           f"{time.perf_counter() - started:.1f} s -> {out}", flush=True)
 
 

@@ -19,7 +19,7 @@ interval of the unit-sales lift is about 2x narrower (variance 4x smaller),
 of the NPS lift only about 1.2x (``experiments/README.md``, crn_efficiency).
 
 >>> table = paired_lift([], ["investment=cx_program"], replications=3,
-...                     common=["customers.n=2000", "market.years=1", "plots=false",
+...                     common=["sample.customers=2000", "market.years=1", "plots=false",
 ...                             "progress=false"])
 >>> list(table.columns)
 ['kpi', 'baseline', 'scenario', 'lift', 'lift_pct', 'ci_low', 'ci_high', 'replications']

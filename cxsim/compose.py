@@ -10,6 +10,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
 from cxsim.config import ConfigError, RunConfig
+from cxsim.config.sample import RENAMED
 
 
 def _conf_dir() -> Path:
@@ -76,6 +77,9 @@ def explain(exc: BaseException) -> str:
         msgs.append(str(e))
         e = e.__cause__ or e.__context__
     text = "\n".join(msgs)
+    renamed = _renamed(text)
+    if renamed:
+        return renamed
     m = re.search(r"Could not find '([\w/]+)/([^']+)'", text)
     if m:
         group, value = m.group(1), m.group(2)
@@ -101,6 +105,16 @@ def explain(exc: BaseException) -> str:
         return f"cannot set {m.group(1)!r}: no such key (groups: {', '.join(_groups())})"
     first = next((line.strip() for line in text.splitlines() if line.strip()), repr(exc))
     return first
+
+
+def _renamed(text: str) -> str | None:
+    """The one line naming a renamed key's new name, if the error is about one."""
+    for m in re.finditer(r"(?:Key '|full_key: |override ')([\w.\[\]]+)", text):
+        key = m.group(1)
+        for old, line in RENAMED.items():  # a full key, or a per-store key's last part
+            if key == old or key.endswith("." + old) or ("." not in old and key == old):
+                return line
+    return None
 
 
 def _allowed_keys(parent: str) -> list[str]:

@@ -186,7 +186,7 @@ class Customer(HasCell, mesa.Agent):
 def populate(cfg: RunConfig, draws: Draws) -> Population:
     """The market's customers at the start: homes, segments, tastes, first vehicles."""
     c = cfg.customers
-    n, nd, nt = c.n, len(cfg.dealers.dealers), len(TOUCHPOINTS)
+    n, nd, nt = cfg.sample.customers, len(cfg.dealers.dealers), len(TOUCHPOINTS)
     dr = draws
     ids = np.arange(n)
     half = c.market_size_km / 2.0

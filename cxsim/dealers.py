@@ -20,6 +20,12 @@ import numpy as np
 from cxsim.config import TOUCHPOINTS, DealersConfig, DealerSpec
 from cxsim.programme import yearly_cost
 
+SCALE_FREE: tuple[str, ...] = ("marketing", "digital")
+"""Touchpoints whose quality follows spend itself (a website or a campaign serves any
+number of customers); the others are volume-driven: staff and processes that every
+sale or visit uses, so their quality follows spend per unit of the store's size."""
+_VOLUME = np.array([t not in SCALE_FREE for t in TOUCHPOINTS])
+
 
 def budget_map(base: np.ndarray, spend: np.ndarray, q_max: float, half: float) -> np.ndarray:
     """Target quality for yearly spend: diminishing returns toward ``q_max``."""
@@ -30,8 +36,8 @@ def budget_map(base: np.ndarray, spend: np.ndarray, q_max: float, half: float) -
 class Dealer(mesa.Agent):
     """One dealership competing for the market's customers."""
 
-    def __init__(self, model: mesa.Model, index: int, spec: DealerSpec, cfg: DealersConfig,
-                 n_customers: int) -> None:
+    def __init__(self, model: mesa.Model, index: int, spec: DealerSpec, cfg: DealersConfig
+                 ) -> None:
         super().__init__(model)
         self.index = index
         self.name = spec.name
@@ -43,7 +49,8 @@ class Dealer(mesa.Agent):
         self.base_engagement = spec.engagement
         self.engagement = spec.engagement
         self.consistency_sd = spec.consistency_sd
-        self.bays = max(1, int(round(spec.bays_per_1000_customers * n_customers / 1000)))
+        self.group = spec.group
+        self.bays = int(spec.bays)  # real bays, whatever the sample's size
         self.spend = np.zeros(len(TOUCHPOINTS))  # k$/year per touchpoint
         self.engagement_spend = 0.0
         self.consistency_spend = 0.0
@@ -68,11 +75,16 @@ class Dealer(mesa.Agent):
     def _set_targets(self) -> None:
         """Where quality, engagement and consistency head under the current spend."""
         c = self.cfg
-        self._target = budget_map(self.base_quality, self.spend, c.quality_max, c.spend_half)
+        # Volume-driven touchpoints: spend per unit of the store's real size (its
+        # declared bays) relative to the reference store; scale-free ones: spend.
+        size = self.spec.bays / c.reference_bays
+        spend = np.where(_VOLUME, self.spend / size, self.spend) if size != 1.0 else self.spend
+        self._target = budget_map(self.base_quality, spend, c.quality_max, c.spend_half)
+        # engagement and standards are people programmes: per unit of size too
         self._e_target = self.base_engagement + (1.0 - self.base_engagement) * (
-            1.0 - 2.0 ** (-self.engagement_spend / c.engagement_spend_half))
-        self._sd_target = self.spec.consistency_sd * 2.0 ** (-self.consistency_spend
-                                                             / c.consistency_spend_half)
+            1.0 - 2.0 ** (-self.engagement_spend / size / c.engagement_spend_half))
+        self._sd_target = self.spec.consistency_sd * 2.0 ** (
+            -self.consistency_spend / size / c.consistency_spend_half)
 
     @property
     def yearly_investment(self) -> float:

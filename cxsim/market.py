@@ -34,6 +34,7 @@ class DealerArrays:
         self.names = [d.name for d in dealers]
         self.gross_per_vehicle = np.array([d.spec.gross_per_vehicle for d in dealers])
         self.gross_per_service = np.array([d.spec.gross_per_service_visit for d in dealers])
+        self.open_hours = np.array([d.spec.open_hours_per_week for d in dealers])
         self.refresh()
 
     def refresh(self) -> None:

@@ -4,6 +4,11 @@ Counts are summed per dealer with ``np.bincount`` as events happen; at the end
 of each recorded week they are frozen into one row per dealer. Rates (NPS,
 CSAT, retention, ...) are derived from the counts, so any aggregation over
 weeks (the run summary, an experiment) can recompute them exactly.
+
+Events are counted on the simulated sample; the table reports real units:
+every count and amount of money times the sample's weight w (real households
+per simulated customer), except the programme's cost, which the store pays in
+real k$ already. Rates are ratios of counts, so w cancels in them.
 """
 
 from __future__ import annotations
@@ -25,12 +30,16 @@ COUNTS = (
 
 FUNNEL = ("visited", "bought", "serviced_after_buying", "bought_again")
 
+UNWEIGHTED = ("investment_k",)
+"""Counters already in real units (the store's yearly spend is not sampled)."""
+
 
 class Metrics:
     """Accumulates one week at a time for ``n_dealers`` dealers over ``weeks`` weeks."""
 
-    def __init__(self, n_dealers: int, weeks: int) -> None:
+    def __init__(self, n_dealers: int, weeks: int, weight: float = 1.0) -> None:
         self.d = n_dealers
+        self.weight = weight  # real households per simulated customer
         self.weeks = weeks
         # The week's counters are rows of one matrix, and the recorded weeks one 3-D
         # block, so that clearing and freezing a week are one operation each rather
@@ -127,22 +136,30 @@ class Metrics:
         self.kpi_sum[:] = 0.0
         self.kpi_n[:] = 0.0
 
+    def funnel_real(self) -> dict[str, np.ndarray]:
+        """The journey funnel's counts per dealer in real households."""
+        return {k: v * self.weight for k, v in self.funnel.items()}
+
     def department_ratings(self) -> np.ndarray:
         """Each department's KPI (mean experienced quality of its touchpoint), per dealer."""
         with np.errstate(invalid="ignore", divide="ignore"):
             return self.kpi_sum / self.kpi_n
 
     def frame(self, dealer_names: list[str]) -> pd.DataFrame:
-        """Tidy weekly table: one row per (week, dealer)."""
+        """Tidy weekly table in real units: one row per (week, dealer)."""
         w, d = self.weeks, self.d
+        real = [k for k in (*COUNTS, "owners") if k not in UNWEIGHTED]
         out: dict[str, np.ndarray] = {
             "week": np.repeat(np.arange(w), d),
             "dealer": np.tile(np.array(dealer_names, dtype=object), w),
         }
         for k, v in self.rows.items():
             out[k] = v.reshape(-1)
+        if self.weight != 1.0:
+            for k in real:
+                out[k] = out[k] * self.weight
         for k, v in self.market.items():
-            out[k] = np.repeat(v, d)
+            out[k] = np.repeat(v if k == "friction" else v * self.weight, d)
         df = pd.DataFrame(out)
         return add_rates(df)
 

@@ -45,11 +45,12 @@ class CxModel(mesa.Model):
         super().__init__(rng=cfg.seed)
         self.cfg = cfg
         self.draws = Draws(cfg.seed)
-        self.n = cfg.customers.n
+        self.n = cfg.sample.customers
+        self.weight = cfg.weight  # real households per simulated customer
         self.warmup = cfg.market.warmup_weeks
         self.weeks = cfg.weeks
 
-        self.dealer_list = [Dealer(self, i, spec, cfg.dealers, self.n)
+        self.dealer_list = [Dealer(self, i, spec, cfg.dealers)
                             for i, spec in enumerate(cfg.dealers.dealers)]
         self.n_dealers = len(self.dealer_list)
         self.locations = np.array([d.location for d in self.dealer_list])
@@ -81,16 +82,18 @@ class CxModel(mesa.Model):
         dealers = DealerArrays(self.dealer_list)
         dc = cfg.dealers
         need = ch.service_need_per_year / WEEKS_PER_YEAR
+        # The lanes see real arrivals: each sampled visit stands for w real ones.
         lanes = ServiceLanes(
             dealers.bays, dealers.service_rate,
-            owners * need * ch.initial_dealer_service_share / dc.open_hours_per_week,
-            dc.lane_smoothing, dc.open_hours_per_week, cfg.touchpoints.overloaded_wait_hours)
-        self.metrics = Metrics(self.n_dealers, self.weeks)
+            self.weight * owners * need * ch.initial_dealer_service_share / dealers.open_hours,
+            dc.lane_smoothing, dealers.open_hours, cfg.touchpoints.overloaded_wait_hours,
+            weight=self.weight)
+        self.metrics = Metrics(self.n_dealers, self.weeks, weight=self.weight)
         self.calendar = Calendar(self.n, EVENTS)
         self.market = Market(
             cfg=cfg, population=p, draws=self.draws, calendar=self.calendar,
             metrics=self.metrics, dealers=dealers, lanes=lanes,
-            reviews=ReviewPlatform(self.n_dealers, cfg.word_of_mouth),
+            reviews=ReviewPlatform(self.n_dealers, cfg.word_of_mouth, self.weight),
             adjacency=self.adjacency, static_utility=static_utility,
             season_cdf=season_cdf(cfg.market.season), warmup=self.warmup,
             week=-self.warmup, owners=owners, friction=cfg.market.friction_start,

@@ -17,7 +17,7 @@ programme, and gives every arm's mean, its lift over no programme and the
 winner's edge over the other two, each with a Student-t interval.
 
     python -m cxsim.optimise                      # the cx_program's budget, 20 trials
-    python -m cxsim.optimise --budget 600 --kpi units_sold customers.n=10000 market.years=3
+    python -m cxsim.optimise --budget 600 --kpi units_sold sample.customers=10000 market.years=3
 
 Everything lands in ``results/optimise/<date>_<time>/``: ``report.md``,
 ``trials.parquet``, ``confirmation.parquet`` (one row per arm and seed),

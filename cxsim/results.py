@@ -71,16 +71,18 @@ def summary_dict(model: CxModel, weekly: pd.DataFrame) -> dict:
         for k, v in r.items():
             if isinstance(v, float):
                 r[k] = round(v, 6)
-    funnel = {k: model.metrics.funnel[k].tolist() for k in FUNNEL}
+    funnel = {k: v.tolist() for k, v in model.metrics.funnel_real().items() if k in FUNNEL}
     cfg = model.cfg
     return {
         "seed": cfg.seed,
-        "customers": cfg.customers.n,
+        "customers": cfg.sample.customers,  # simulated (sample.customers)
+        "households": cfg.market.households,  # real; counts and money are in these units
+        "weight": cfg.weight,
         "weeks": cfg.weeks,
         "industry": cfg.market.industry,
         "investment": cfg.investment.name,
         "focal_dealer": cfg.dealers.dealers[cfg.dealers.focal].name,
-        "entered_market": int(weekly.groupby("week")["entered"].first().sum()),
+        "entered_market": int(round(weekly.groupby("week")["entered"].first().sum())),
         "dealers": rows,
         "funnel": {"dealer": [d.name for d in model.dealer_list], **funnel},
     }

@@ -13,7 +13,7 @@ the same customers, network and luck. :func:`run_many` runs many configs in
 worker processes and returns results in task order, so nothing depends on
 ``jobs``; :func:`cores` is what "every core" means.
 
->>> out = run(compose(["customers.n=2000", "market.years=1", "progress=false"]))
+>>> out = run(compose(["sample.customers=2000", "market.years=1", "progress=false"]))
 >>> sorted(out.stores["dealer"])
 ['Dealer A', 'Dealer B', 'Dealer C']
 >>> set(OUTCOMES) <= set(focal(out))

@@ -14,7 +14,7 @@ every difference comes from the factors. With ``--treatment`` (e.g.
 treatment at the sampled factors: what the programme's payoff depends on.
 
     python -m cxsim.sensitivity                          # Morris, default market
-    python -m cxsim.sensitivity --method sobol --samples 64 customers.n=5000
+    python -m cxsim.sensitivity --method sobol --samples 64 sample.customers=5000
     python -m cxsim.sensitivity --treatment investment=cx_program --kpi units_sold
 
 Everything lands in ``results/sensitivity/<date>_<time>/``: ``report.md``,

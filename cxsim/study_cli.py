@@ -23,7 +23,7 @@ def study_parser(prog: str, description: str, study: str,
                  seed_help: str = "base seed") -> argparse.ArgumentParser:
     """A parser with the options every study command has."""
     p = argparse.ArgumentParser(prog=prog, description=description)
-    p.add_argument("overrides", nargs="*", help="market overrides, e.g. customers.n=10000")
+    p.add_argument("overrides", nargs="*", help="market overrides, e.g. sample.customers=10000")
     p.add_argument("--kpi", default="profit_k", choices=OUTCOMES,
                    help="the focal dealer's outcome studied")
     p.add_argument("--seed", type=int, default=0, help=seed_help)

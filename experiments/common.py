@@ -33,7 +33,7 @@ from cxsim.run import compose  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 CONF_DIR = REPO / "conf"
-MODEL_ROOTS = ("customers", "dealers", "touchpoints", "choice", "word_of_mouth", "market",
+MODEL_ROOTS = ("sample", "customers", "dealers", "touchpoints", "choice", "word_of_mouth", "market",
                "investment", "scenario", "industry", "seed", "engine")
 """First parts of the keys that belong to the model (not to the experiment)."""
 

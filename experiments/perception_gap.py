@@ -64,8 +64,8 @@ def market(base: RunConfig, seed: int, p: dict) -> RunConfig:
             y_km=float(rng.uniform(-half, half)), quality=TouchpointValues(**q),
             engagement=float(rng.uniform(*p["engagement_range"])),
             consistency_sd=float(rng.uniform(*p["consistency_range"])),
-            # the same bays per customer served as in the 3-dealer default market
-            bays_per_1000_customers=default.bays_per_1000_customers * 3.0 / n))
+            # the same real bays per household served as in the 3-dealer default market
+            bays=max(1, round(default.bays * 3.0 / n))))
     cfg = replace(base, seed=seed, progress=False, plots=False)
     cfg.dealers = replace(base.dealers, dealers=specs, focal=0)
     return cfg

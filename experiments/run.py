@@ -4,7 +4,7 @@ A small Hydra app over ``conf/``: the primary config is
 :class:`experiments.common.ExperimentConfig` and the experiment files live in
 the ``conf/experiment`` group. Experiment keys are set directly
 (``replications=20 jobs=1 params.target_pct=25``); model keys
-(``customers.n=5000``, ``market.years=3``, ``industry=boat`` ...) are gathered
+(``sample.customers=5000``, ``market.years=3``, ``industry=boat`` ...) are gathered
 into ``model=[...]`` and applied to every arm after the experiment's own. The
 report folder is ``results/experiments/<name>/`` (``report.md``, PNG, Parquet,
 ``summary.json``, Hydra's ``.hydra/``).

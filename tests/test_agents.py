@@ -15,7 +15,7 @@ from cxsim.dealers import Dealer
 
 
 def _model():
-    return build_model(["customers.n=300", "market.years=1", "progress=false"])
+    return build_model(["sample.customers=300", "market.years=1", "progress=false"])
 
 
 def test_bulk_agents_match_constructed_ones():
@@ -50,7 +50,7 @@ def test_agentset_operations_work_on_bulk_agents():
 
 
 def test_stepped_engine_steps_every_bulk_agent():
-    m = build_model(["customers.n=200", "market.years=1", "engine=stepped",
+    m = build_model(["sample.customers=200", "market.years=1", "engine=stepped",
                      "market.warmup_weeks=0", "progress=false"])
     stepped = []
     original = Customer.step

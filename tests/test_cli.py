@@ -12,7 +12,7 @@ import pytest
 
 BIN = Path(sys.executable).parent
 CXSIM = str(BIN / "cxsim")
-SMALL = ["customers.n=2000", "market.years=1", "plots=false"]
+SMALL = ["sample.customers=2000", "market.years=1", "plots=false"]
 DEALER_KEYS = ("units_sold", "share", "service_retention", "nps", "csat", "ces", "revenue_k",
                "profit_k", "perception_gap")
 PLOTS = ("sales_and_share.png", "nps_csat_ces.png", "satisfaction.png", "funnel.png")
@@ -58,13 +58,13 @@ def test_run_folder_holds_tables_summary_and_config(tmp_path):
     assert sum(d["units_sold"] for d in dealers) == weekly["units_sold"].sum()
 
     config = json.loads((run / "config.json").read_text())
-    assert config["customers"]["n"] == 2000 and config["seed"] == 0
+    assert config["sample"]["customers"] == 2000 and config["seed"] == 0
     assert config["market"]["years"] == 1 and config["plots"] is False
 
 
 def test_plots_are_drawn_when_asked(tmp_path):
     run = tmp_path / "run"
-    _ok(cxsim("customers.n=2000", "market.years=1", "plots=true", f"hydra.run.dir={run}",
+    _ok(cxsim("sample.customers=2000", "market.years=1", "plots=true", f"hydra.run.dir={run}",
               cwd=tmp_path))
     for name in PLOTS:
         png = run / "plots" / name
@@ -88,9 +88,9 @@ def test_seed_override(tmp_path):
 
 @pytest.mark.parametrize(("override", "names"), [
     ("foo=1", ("foo",)),  # unknown key
-    ("customers.n=abc", ("customers.n", "abc")),  # wrong type
+    ("sample.customers=abc", ("sample.customers", "abc")),  # wrong type
     ("word_of_mouth.talk_rate=1.5", ("word_of_mouth.talk_rate", "1.5")),  # not a probability
-    ("customers.n=-5", ("customers.n", "-5")),  # negative count
+    ("sample.customers=-5", ("sample.customers", "-5")),  # negative count
     ("industry=plane", ("industry", "plane")),  # unknown preset
     ("market.years=0.005", ("market.years",)),  # a horizon that rounds to zero weeks
 ])
@@ -109,18 +109,18 @@ def test_bad_input_is_one_plain_line_exit_2_and_no_folder(tmp_path, override, na
 
 def test_bad_value_inside_a_sweep_is_caught_before_any_job(tmp_path):
     sweep = tmp_path / "sweep"
-    proc = cxsim("-m", "seed=1,2", "customers.n=1000,-5", "market.years=1", "plots=false",
+    proc = cxsim("-m", "seed=1,2", "sample.customers=1000,-5", "market.years=1", "plots=false",
                  f"hydra.sweep.dir={sweep}", cwd=tmp_path)
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and "customers.n" in lines[0], proc.stderr
+    assert len(lines) == 1 and "sample.customers" in lines[0], proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
     assert not sweep.exists()
 
 
 def test_multirun_sweep_makes_one_folder_per_job(tmp_path):
     sweep = tmp_path / "sweep"
-    _ok(cxsim("-m", "seed=1,2", "customers.n=1000", "market.years=1", "plots=false",
+    _ok(cxsim("-m", "seed=1,2", "sample.customers=1000", "market.years=1", "plots=false",
               f"hydra.sweep.dir={sweep}", cwd=tmp_path))
     summaries = sorted(sweep.glob("*/summary.json"))
     assert len(summaries) == 2
@@ -134,7 +134,7 @@ def test_multirun_sweep_makes_one_folder_per_job(tmp_path):
 def test_sweep_jobs_skip_their_own_plots_unless_asked(tmp_path):
     # Per-job PNGs cost about as much as the simulation; a sweep draws its own
     # summary plots instead, and plots=true brings the per-job ones back.
-    quiet = ["customers.n=1000", "market.years=1", "progress=false"]
+    quiet = ["sample.customers=1000", "market.years=1", "progress=false"]
     _ok(cxsim("-m", "seed=1", *quiet, f"hydra.sweep.dir={tmp_path / 'auto'}", cwd=tmp_path))
     job = tmp_path / "auto" / "0"
     assert (job / "summary.json").exists() and not (job / "plots").exists()
@@ -152,11 +152,11 @@ def test_hydra_flags_and_overrides_reach_hydra_without_rules():
     from cxsim.cli import parse_args
 
     files, args, rest = parse_args(["-m", "--rules", "a.py", "-cn", "config", "seed=1,2",
-                                    "customers.n=5", "--rules=b.py"])
+                                    "sample.customers=5", "--rules=b.py"])
     assert files == ["a.py", "b.py"]
-    assert rest == ["-m", "-cn", "config", "seed=1,2", "customers.n=5"]
+    assert rest == ["-m", "-cn", "config", "seed=1,2", "sample.customers=5"]
     assert args.multirun and args.config_name == "config" and args.cfg is None
-    assert args.overrides == ["seed=1,2", "customers.n=5"]
+    assert args.overrides == ["seed=1,2", "sample.customers=5"]
 
 
 @pytest.mark.parametrize(("args", "names"), [

@@ -18,7 +18,7 @@ from cxsim.compare import (
 )
 from cxsim.run import replication_seed
 
-SMALL = ["customers.n=3000", "market.years=2", "market.warmup_weeks=26", "progress=false"]
+SMALL = ["sample.customers=3000", "market.years=2", "market.warmup_weeks=26", "progress=false"]
 
 
 def test_identical_arms_have_exactly_zero_lift():
@@ -40,7 +40,7 @@ def test_programme_lifts_focal_sales_with_interval_excluding_zero():
 
 
 # -- several arms, processes, designs ---------------------------------------------------------
-TINY = ["customers.n=1500", "market.years=1", "market.warmup_weeks=13", "progress=false"]
+TINY = ["sample.customers=1500", "market.years=1", "market.warmup_weeks=13", "progress=false"]
 
 
 def test_parallel_replications_give_identical_tables():

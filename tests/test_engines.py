@@ -14,7 +14,7 @@ from scipy import stats
 
 from cxsim import simulate
 
-SMALL = ["customers.n=400", "market.years=1", "market.warmup_weeks=8", "progress=false"]
+SMALL = ["sample.customers=400", "market.years=1", "market.warmup_weeks=8", "progress=false"]
 KPIS = ("units_sold", "share", "nps", "service_retention")
 
 

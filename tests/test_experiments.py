@@ -29,7 +29,7 @@ from experiments.programmes import read_programme, service_split  # noqa: E402
 from experiments.run import _compose, check, run_experiment, split_argv  # noqa: E402
 
 EXPERIMENTS = sorted(p.stem for p in (CONF_DIR / "experiment").glob("*.yaml"))
-TINY = ["customers.n=600", "market.years=1", "market.warmup_weeks=4"]
+TINY = ["sample.customers=600", "market.years=1", "market.warmup_weeks=4"]
 QUICK = ["replications=2", "jobs=1", "progress=false"]
 # Per experiment: what makes it tiny beyond TINY (fewer points, dealers, years).
 SHRINK = {
@@ -98,16 +98,16 @@ def test_bad_experiment_input_is_one_line():
     assert "allowed" in check(["experiment=no_such_thing"]) or \
         "no_such_thing" in check(["experiment=no_such_thing"])
     assert check(["experiment=service_vs_experience", "replications=0"])
-    reason = check(split_argv(["experiment=service_vs_experience", "customers.n=-3"]))
-    assert reason and "customers.n" in reason
+    reason = check(split_argv(["experiment=service_vs_experience", "sample.customers=-3"]))
+    assert reason and "sample.customers" in reason
 
 
 def test_model_overrides_are_gathered_and_quoted():
-    argv = split_argv(["experiment=disney_lift", "replications=3", "customers.n=500",
+    argv = split_argv(["experiment=disney_lift", "replications=3", "sample.customers=500",
                        "market.season=[1,1,1,1,1,1,1,1,1,1,1,2]"])
     assert argv[:2] == ["experiment=disney_lift", "replications=3"]
     exp = _compose(argv)
-    assert list(exp.model) == ["customers.n=500", "market.season=[1,1,1,1,1,1,1,1,1,1,1,2]"]
+    assert list(exp.model) == ["sample.customers=500", "market.season=[1,1,1,1,1,1,1,1,1,1,1,2]"]
 
 
 # -- programmes --------------------------------------------------------------------------------

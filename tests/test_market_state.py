@@ -20,13 +20,14 @@ from cxsim.queueing import erlang_c
 from cxsim.reviews import ReviewPlatform
 
 
-def _lanes(rate: float, bays: int = 4) -> ServiceLanes:
+def _lanes(rate: float, bays: int = 4, smoothing: float = 0.3) -> ServiceLanes:
     return ServiceLanes(np.array([bays]), np.array([1.0 / 3.0]), np.array([rate]),
-                        smoothing=0.3, open_hours=50.0, overloaded_wait=40.0)
+                        smoothing=smoothing, open_hours=50.0, overloaded_wait=40.0)
 
 
-def test_lane_waits_follow_erlang_c_and_cap_an_overloaded_lane():
-    calm = _lanes(rate=1.0)  # load a = 3 on 4 bays
+def test_lane_waits_follow_erlang_c_and_overload_builds_a_backlog():
+    # an all-but-noiseless rate estimate: no convexity correction, Erlang C exactly
+    calm = _lanes(rate=1.0, smoothing=1e-12)  # load a = 3 on 4 bays
     assert calm.wait_chance[0] == pytest.approx(erlang_c(4, 3.0))
     assert calm.wait_rate[0] == pytest.approx(4 / 3 - 1.0)
     u = np.linspace(0.001, 0.999, 2001)
@@ -35,10 +36,17 @@ def test_lane_waits_follow_erlang_c_and_cap_an_overloaded_lane():
     assert np.mean(waits > 0) == pytest.approx(erlang_c(4, 3.0), abs=1e-3)
     assert waits.max() == pytest.approx(1.0 / (4 / 3 - 1.0))
     assert calm.arrivals[0] == u.size
-    jammed = _lanes(rate=2.0)  # a = 6 >= 4 bays: no steady state
-    w = jammed.serve(np.zeros(3, dtype=np.int64), np.full(3, 0.5), np.full(3, 0.5))
-    assert np.all(w == 40.0)
-    assert jammed.utilisation[0] == pytest.approx(2.0 / (4 / 3))
+    jammed = _lanes(rate=2.0)  # a = 6 >= 4 bays: the queue grows at 2 - 4/3 an hour
+    w = jammed.serve(np.zeros(100, dtype=np.int64), np.full(100, 0.5), np.full(100, 0.5))
+    # half-way through the week: (lambda - c mu) x 25 h of queue / (c mu) = 12.5 h
+    assert np.all(w == pytest.approx(12.5))
+    jammed.close_week()  # 100 arrivals, capacity 4/3 x 50 = 66.7: the rest waits
+    assert jammed.utilisation[0] == pytest.approx(1.0)
+    assert jammed.backlog[0] == pytest.approx(100 - 200 / 3)
+    jammed.update_law()  # next week every visit first waits for that backlog
+    assert jammed.queue_wait()[0] > jammed.backlog[0] / (4 / 3)
+    w = jammed.serve(np.zeros(1, dtype=np.int64), np.ones(1), np.full(1, 1e-9))
+    assert w[0] == pytest.approx(jammed.backlog[0] / (4 / 3), rel=1e-6)
 
 
 def test_lane_rate_is_an_ewma_of_weekly_arrivals():

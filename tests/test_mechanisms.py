@@ -116,7 +116,7 @@ def test_expectation_drift_makes_delight_the_norm():
 def test_expectation_drift_is_applied_in_the_journey():
     # With drift 0 no customer's expectation changes over a run; with the default
     # the customers who met a touchpoint have moved.
-    small = ["customers.n=400", "market.years=0.5", "market.warmup_weeks=0"]
+    small = ["sample.customers=400", "market.years=0.5", "market.warmup_weeks=0"]
     frozen = build_model([*QUIET, *small, "touchpoints.expectation_drift=0"])
     before = frozen.population.expectation.copy()
     frozen.run()
@@ -160,7 +160,7 @@ def test_nps_counts_promoters_9_10_and_detractors_0_6():
     # at 8.5 it must count exactly the promoters (answers 9-10); at 6.5 exactly the
     # customers who are not detractors (answers 7-10). The top box is measurement
     # only, so both runs live the same episodes.
-    quiet = ["customers.n=2000", "market.years=1", "market.warmup_weeks=0",
+    quiet = ["sample.customers=2000", "market.years=1", "market.warmup_weeks=0",
              "touchpoints.survey_noise_sd=0", "touchpoints.survey_generosity=0"]
     at_9 = _run(*quiet, "touchpoints.superior_score=8.5").weekly
     at_7 = _run(*quiet, "touchpoints.superior_score=6.5").weekly
@@ -219,7 +219,7 @@ def test_budget_map_diminishing_returns_half_gap_at_spend_half():
 
 
 def _dealer(**spec) -> Dealer:
-    return Dealer(mesa.Model(rng=0), 0, DealerSpec(**spec), DealersConfig(), 1000)
+    return Dealer(mesa.Model(rng=0), 0, DealerSpec(**spec), DealersConfig())
 
 
 def test_dealer_quality_follows_investment_with_a_lag():
@@ -394,7 +394,7 @@ def test_logit_pick_frequencies_match_softmax():
 
 
 def test_digital_friction_declines_floors_and_steps():
-    r = _run("customers.n=300", "market.years=2", "market.warmup_weeks=0",
+    r = _run("sample.customers=300", "market.years=2", "market.warmup_weeks=0",
              "market.friction_decline=0.2", "market.friction_floor=0.85",
              "market.friction_step_week=70", "market.friction_step_to=0.5")
     phi = r.weekly.groupby("week")["friction"].first().to_numpy()
@@ -408,7 +408,7 @@ def test_digital_friction_declines_floors_and_steps():
 
 
 def test_boat_season_puts_16_percent_of_entries_in_may():
-    r = _run("industry=boat", "customers.n=20000", "market.years=2", "market.warmup_weeks=0")
+    r = _run("industry=boat", "sample.customers=20000", "market.years=2", "market.warmup_weeks=0")
     entered = r.weekly.groupby("week")["entered"].first().to_numpy()
     n = entered.sum()
     assert n > 3000
@@ -430,7 +430,7 @@ def test_word_of_mouth_after_a_bad_episode_lowers_listeners_attitude():
     # attitudes here (own_experience_weight=0), so word of mouth is the only way an
     # attitude can change: with listen_weight=0 none does.
     bad = [f"dealers.dealers.1.quality.{t}=2.0" for t in TOUCHPOINTS if t != "marketing"]
-    market = ["customers.n=3000", "market.years=0.5", "market.warmup_weeks=0",
+    market = ["sample.customers=3000", "market.years=0.5", "market.warmup_weeks=0",
               "touchpoints.own_experience_weight=0", *bad]
     deaf = build_model([*QUIET, *market, "word_of_mouth.listen_weight=0"])
     before = deaf.population.attitude.copy()
@@ -460,7 +460,7 @@ def _loyalty_split(summary: pd.DataFrame) -> tuple[float, float, float]:
 
 
 def test_service_bond_customers_serviced_at_seller_repurchase_there_more():
-    market = ["customers.n=10000", "market.years=2", "market.warmup_weeks=52"]
+    market = ["sample.customers=10000", "market.years=2", "market.warmup_weeks=52"]
     summary = _run(*market).summary
     assert (summary["loyalty_if_serviced"] > summary["loyalty_if_not_serviced"]).all()
     p1, p0, se = _loyalty_split(summary)
@@ -472,7 +472,7 @@ def test_service_bond_customers_serviced_at_seller_repurchase_there_more():
 
 
 def test_cx_programme_raises_focal_sales_against_same_seed_baseline():
-    market = ["customers.n=3000", "market.years=2", "market.warmup_weeks=26", "seed=3"]
+    market = ["sample.customers=3000", "market.years=2", "market.warmup_weeks=26", "seed=3"]
     base = _run(*market).summary.set_index("dealer")
     prog = _run(*market, "investment=cx_program").summary.set_index("dealer")
     focal = base.index[0]
@@ -492,7 +492,7 @@ def test_cx_programme_raises_focal_sales_against_same_seed_baseline():
 
 
 def test_stepped_engine_equals_fast_engine():
-    market = ["customers.n=500", "market.years=1", "market.warmup_weeks=10"]
+    market = ["sample.customers=500", "market.years=1", "market.warmup_weeks=10"]
     fast = _run(*market, "engine=fast").weekly
     stepped = _run(*market, "engine=stepped").weekly
     assert fast["units_sold"].sum() > 0

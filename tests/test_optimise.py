@@ -25,7 +25,7 @@ from cxsim.sensitivity import Factor, default_factors, sensitivity, set_path
 pytest.importorskip("optuna")
 pytest.importorskip("SALib")
 
-TINY = ["customers.n=1000", "market.years=1", "market.warmup_weeks=10"]
+TINY = ["sample.customers=1000", "market.years=1", "market.warmup_weeks=10"]
 
 
 def _run(module: str, *args: str) -> subprocess.CompletedProcess:
@@ -108,8 +108,8 @@ def test_optimise_bad_input_is_one_line():
     proc = _run("cxsim.optimise", "--lines", "service,bogus", *TINY)
     assert proc.returncode == 2
     assert "unknown budget line 'bogus'" in proc.stderr and "Traceback" not in proc.stderr
-    proc = _run("cxsim.optimise", "customers.n=-5")
-    assert proc.returncode == 2 and "customers.n" in proc.stderr
+    proc = _run("cxsim.optimise", "sample.customers=-5")
+    assert proc.returncode == 2 and "sample.customers" in proc.stderr
 
 
 def test_sensitivity_morris_ranks_touchpoints(tmp_path):

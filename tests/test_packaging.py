@@ -68,10 +68,10 @@ def test_plain_install_runs_from_an_unrelated_folder(wheel, tmp_path):
     run = elsewhere / "run"
     # industry=boat reads a preset from the installed conf/; the default sweeper
     # (a Hydra plugin) must be found there too
-    proc = subprocess.run([sys.executable, "-m", "cxsim", "industry=boat", "customers.n=500",
+    proc = subprocess.run([sys.executable, "-m", "cxsim", "industry=boat", "sample.customers=500",
                            "market.years=0.2", "plots=false", "progress=false",
                            f"hydra.run.dir={run}"],
                           cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     config = json.loads((run / "config.json").read_text())
-    assert config["market"]["industry"] == "boat" and config["customers"]["n"] == 500
+    assert config["market"]["industry"] == "boat" and config["sample"]["customers"] == 500

@@ -9,7 +9,7 @@ from cxsim.model import CxModel
 from cxsim.programme import LINES, SPEND_LINES, Programme
 from cxsim.run import compose
 
-TINY = ["customers.n=300", "market.years=1", "market.warmup_weeks=2", "progress=false"]
+TINY = ["sample.customers=300", "market.years=1", "market.warmup_weeks=2", "progress=false"]
 
 
 def test_cost_is_every_line_plus_bays_at_the_configured_bay_cost():

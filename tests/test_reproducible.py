@@ -15,7 +15,7 @@ import pytest
 from cxsim import simulate
 
 CXSIM = str(Path(sys.executable).parent / "cxsim")
-OVERRIDES = ["customers.n=2000", "market.years=1", "plots=false"]
+OVERRIDES = ["sample.customers=2000", "market.years=1", "plots=false"]
 FILES = ("weekly_metrics.parquet", "summary.json", "customers.parquet")
 
 

@@ -12,7 +12,7 @@ from cxsim.config import ConfigError
 from cxsim.processes.word_of_mouth import WordOfMouth
 from cxsim.rules import load_module, register, registered
 
-SMALL = ["customers.n=600", "market.years=1", "market.warmup_weeks=8", "progress=false",
+SMALL = ["sample.customers=600", "market.years=1", "market.warmup_weeks=8", "progress=false",
          "seed=5"]
 
 

@@ -23,7 +23,7 @@ from cxsim.run import (
     t_interval,
 )
 
-TINY = ["customers.n=800", "market.years=1", "market.warmup_weeks=4", "progress=false",
+TINY = ["sample.customers=800", "market.years=1", "market.warmup_weeks=4", "progress=false",
         "plots=false"]
 
 

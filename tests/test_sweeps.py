@@ -32,7 +32,7 @@ from cxsim.sweep import (
 
 BIN = Path(sys.executable).parent
 CXSIM = str(BIN / "cxsim")
-TINY = ["customers.n=1000", "market.years=1", "plots=false", "progress=false",
+TINY = ["sample.customers=1000", "market.years=1", "plots=false", "progress=false",
         "market.warmup_weeks=10"]
 SWEEP = ["seed=1,2,3,4", "investment.spend.service=0,200"]
 JOBS = 8
@@ -331,7 +331,7 @@ def test_sweeper_checks_jobs_itself_when_not_started_by_cxsim(tmp_path):
     # command's own check, and a bad second value still stops it before any job.
     sweep = tmp_path / "sweep"
     code = ("import sys; from cxsim.cli import _app; "
-            f"sys.argv = ['x', '-m', 'customers.n=1000,abc', 'market.years=1', 'plots=false', "
+            f"sys.argv = ['x', '-m', 'sample.customers=1000,abc', 'market.years=1', 'plots=false', "
             f"'progress=false', 'hydra.sweep.dir={sweep}']; _app()")
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
                           text=True, timeout=120)
@@ -339,7 +339,7 @@ def test_sweeper_checks_jobs_itself_when_not_started_by_cxsim(tmp_path):
     assert "abc" in proc.stderr
     assert not (sweep / "0").exists()  # caught before job 0 ran
     # The same through the cxsim command: one line, exit 2, nothing made.
-    proc = subprocess.run([CXSIM, "-m", "customers.n=1000,abc", "market.years=1",
+    proc = subprocess.run([CXSIM, "-m", "sample.customers=1000,abc", "market.years=1",
                            f"hydra.sweep.dir={sweep}"], cwd=tmp_path, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr

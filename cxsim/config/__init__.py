@@ -27,6 +27,7 @@ from cxsim.config.dealers import DealersConfig, DealerSpec, TouchpointValues
 from cxsim.config.investment import InvestmentConfig
 from cxsim.config.market import MarketConfig
 from cxsim.config.rules import RulesConfig
+from cxsim.config.sample import SampleConfig
 from cxsim.config.touchpoints import TouchpointsConfig
 from cxsim.config.word_of_mouth import WordOfMouthConfig
 
@@ -40,6 +41,7 @@ __all__ = [
     "MarketConfig",
     "RulesConfig",
     "RunConfig",
+    "SampleConfig",
     "SEGMENTS",
     "SERVICE_TOUCHPOINTS",
     "SegmentSpec",
@@ -56,6 +58,7 @@ class RunConfig:
     """Everything one simulation run needs."""
 
     seed: int = 0
+    sample: SampleConfig = field(default_factory=SampleConfig)
     customers: CustomersConfig = field(default_factory=CustomersConfig)
     dealers: DealersConfig = field(default_factory=DealersConfig)
     touchpoints: TouchpointsConfig = field(default_factory=TouchpointsConfig)
@@ -93,6 +96,11 @@ class RunConfig:
             raise ConfigError(
                 "choice.markov_switching needs customers.first_time_share=0: a fixed "
                 "switching matrix has no row for a customer without a dealer")
+
+    @property
+    def weight(self) -> float:
+        """Real households each simulated customer stands for (w = real / simulated)."""
+        return self.market.households / self.sample.customers
 
     @property
     def weeks(self) -> int:

@@ -47,6 +47,9 @@ class ChoiceConfig:
     independent_utility: float = 3.0  # utility of an independent shop for service
     independent_age_weight: float = 0.3  # extra per vehicle year: older cars leave the
     # dealer (Cox: 54 % of <=2-year-old vehicles serviced at the seller; default ~47 %)
+    wait_weight: float = 0.1  # service utility lost per hour of expected queueing
+    # beyond the steady state (a backlog or an overloaded lane); assumption: a working
+    # day's backlog (8 h) weighs like 18 km of driving
     service_need_per_year: float = 2.3  # service needs a year (Cox 2021)
     initial_dealer_service_share: float = 0.6  # share of owners' service needs met at
     # dealers, used only to start each lane's load estimate before any visit (the
@@ -58,7 +61,7 @@ class ChoiceConfig:
 
     def __post_init__(self) -> None:
         _check_fields(self, "choice",
-                      nonneg=("distance_weight", "switching_cost", "service_bond",
+                      nonneg=("distance_weight", "wait_weight", "switching_cost", "service_bond",
                               "service_need_per_year", "independent_age_weight",
                               "young_vehicle_years"),
                       probs=("initial_dealer_service_share",),

@@ -1,4 +1,4 @@
-"""The population: size, segments, home area, social network, ownership and talk."""
+"""The population: segments, home area, social network, ownership and talk."""
 
 from __future__ import annotations
 
@@ -31,9 +31,8 @@ def _default_segments() -> dict[str, SegmentSpec]:
 
 @dataclass
 class CustomersConfig:
-    """The population: size, segments, network, ownership and talk."""
+    """The population: segments, network, ownership and talk (its size: ``sample``)."""
 
-    n: int = 20_000  # customers (households) in the market
     segments: dict[str, SegmentSpec] = field(default_factory=_default_segments)
     market_size_km: float = 60.0  # side of the square market; buyers drive 47-65 miles
     # (Edmunds, Cars.com), so every dealer is reachable
@@ -56,8 +55,6 @@ class CustomersConfig:
     # customers: its Cell objects cost about 1 kB each
 
     def __post_init__(self) -> None:
-        if self.n < 1:
-            raise ConfigError(f"customers.n={self.n} is not a positive count; allowed: n >= 1")
         if self.network_degree < 0 or self.network_degree % 2:
             raise ConfigError(
                 f"customers.network_degree={self.network_degree}; allowed: an even count >= 0"

@@ -32,9 +32,10 @@ def _quality(**kw: float) -> TouchpointValues:
 
 @dataclass
 class DealerSpec:
-    """One dealership: place, starting qualities, capacity and margins."""
+    """One dealership in real units: place, starting qualities, capacity and margins."""
 
     name: str = "Dealer A"
+    group: str = ""  # the dealer group that owns the store ("" = independent owner)
     x_km: float = 0.0  # km; location in the market square; assumption
     y_km: float = 0.0  # km
     # 0-10 per touchpoint; 7.5 is the prototype's workable Q0 (MODEL.md);
@@ -42,12 +43,14 @@ class DealerSpec:
     quality: TouchpointValues = field(default_factory=lambda: _quality(communication=6.5))
     consistency_sd: float = 1.2  # quality points, sd of delivered quality; assumption
     engagement: float = 0.5  # 0-1 staff engagement; assumption (mid-scale)
-    bays_per_1000_customers: float = 0.75  # service bays per 1,000 market customers;
-    # assumption chosen so a dealer with a third of the market runs near 0.75
-    # utilisation (MODEL.md workable range 0.7-0.8)
+    bays: int = 15  # the store's real service bays; assumption chosen so a store with
+    # a third of the default market (20,000 households) runs near 0.75 utilisation
+    # (MODEL.md workable range 0.7-0.8)
+    open_hours_per_week: float = 50.0  # service lane opening hours; assumption
     price_premium: float = 0.0  # fraction above market price; assumption
-    gross_per_vehicle: float = 3.0  # k$ gross profit per new vehicle; assumption (NADA order)
-    gross_per_service_visit: float = 0.35  # k$ per visit; set so fixed ops give about half
+    gross_per_vehicle: float = 3.0  # k$ gross profit per new vehicle, F&I included;
+    # assumption (NADA order)
+    gross_per_service_visit: float = 0.35  # k$ per repair order; set so fixed ops give about half
     # of dealer gross (NADA: 47-49 %; the default market gives ~51 %)
     initial_awareness: float = 1.0  # share of customers who know the dealer at start
 
@@ -68,7 +71,10 @@ class DealersConfig:
     focal: int = 0  # index of the dealer whose investments are studied
     quality_max: float = 9.5  # Qmax of the budget map; MODEL.md prototype range
     spend_half: float = 150.0  # k$/year on one touchpoint that closes half the gap to
-    # Qmax; assumption
+    # Qmax at a store of reference_bays; assumption
+    reference_bays: float = 15.0  # the store size (service bays) at which spend_half
+    # applies to volume-driven touchpoints; a store twice this size needs twice the
+    # spend for the same quality (MODEL.md "Scale"); the default store's size
     quality_lag_weeks: float = 26.0  # weeks for delivered quality to move ~63 % toward
     # target (training takes months); assumption
     engagement_effect: float = 0.16  # fractional quality change per unit engagement
@@ -88,7 +94,6 @@ class DealersConfig:
     lane_smoothing: float = 0.3  # weight of the latest week in the lane's arrival-rate
     # estimate (EWMA); assumption
     service_hours: float = 3.0  # mean hours a bay spends on one visit; assumption
-    open_hours_per_week: float = 50.0  # service lane opening hours; assumption
     bay_cost_k: float = 60.0  # k$/year for one extra service bay (equipment, space,
     # technician); assumption
 
@@ -109,11 +114,10 @@ class DealersConfig:
             _check_fields(d, p, probs=("engagement", "initial_awareness"),
                           nonneg=("consistency_sd", "gross_per_vehicle",
                                   "gross_per_service_visit"),
-                          positive=("bays_per_1000_customers",))
+                          positive=("bays", "open_hours_per_week"))
         _check_fields(self, "dealers", probs=("handoff_failure",),
                       nonneg=("engagement_effect", "quality_lag_weeks", "bay_cost_k"),
-                      positive=("spend_half", "engagement_spend_half",
-                                "consistency_spend_half", "service_hours",
-                                "open_hours_per_week"))
+                      positive=("spend_half", "reference_bays", "engagement_spend_half",
+                                "consistency_spend_half", "service_hours"))
         if not 0 < self.quality_max <= 10:
             raise ConfigError(f"dealers.quality_max={self.quality_max}; allowed: 0 < x <= 10")

@@ -18,6 +18,8 @@ class MarketConfig:
     """The market: industry, friction path, seasonality and the clock."""
 
     industry: str = "car"
+    households: float = 20_000.0  # real households in the market (the owner base the
+    # simulated sample stands for); assumption: a metro market of three stores
     years: float = 5.0  # simulated horizon (recorded weeks = 52 x years)
     warmup_weeks: int = 52  # weeks simulated before recording, so service bonds and
     # ratings settle; assumption
@@ -41,4 +43,4 @@ class MarketConfig:
         _check_fields(self, "market", probs=("friction_decline",),
                       nonneg=("warmup_weeks", "friction_start", "friction_floor",
                               "friction_step_to"),
-                      positive=("years",))
+                      positive=("years", "households"))

@@ -211,7 +211,9 @@ def MarketNote(model: solara.Reactive[PairedMarket]):  # noqa: N802 - Solara sty
     m = model.value
     solara.HTML(tag="div", classes=["cx-note"], style="font-size:14px;padding:4px 12px 0",
                 unsafe_innerHTML=(
-                    f"<b>{escape(m.preset)}</b> · {escape(m.industry)} · {m.with_.n:,} customers"
+                    f"<b>{escape(m.preset)}</b> · {escape(m.industry)} · "
+                    f"{m.with_.n:,} simulated customers for "
+                    f"{m.with_.cfg.market.households:,.0f} households"
                     f" · seed {m.cfg.seed} · <b>week <span class='cx-week'>{m.week}</span></b>"
                     f" of {m.horizon}. Left: the market without the programme; right and "
                     f"in the charts: with it (solid) and without (dashed). Preset, industry, "

@@ -31,6 +31,7 @@ import numpy as np
 
 from cxsim.compose import CONF_DIR
 from cxsim.config import TOUCHPOINTS, InvestmentConfig, RunConfig
+from cxsim.metrics import UNWEIGHTED
 from cxsim.model import CxModel
 from cxsim.programme import Programme
 from cxsim.run import compose
@@ -118,7 +119,7 @@ def build_config(preset: str = DEFAULT_PRESET, industry: str = DEFAULT_INDUSTRY,
         raise ValueError(f"unknown preset {preset!r}; allowed: {', '.join(table)}")
     if industry not in industries():
         raise ValueError(f"unknown industry {industry!r}; allowed: {', '.join(industries())}")
-    overrides = [*table[preset], f"industry={industry}", f"customers.n={int(customers)}",
+    overrides = [*table[preset], f"industry={industry}", f"sample.customers={int(customers)}",
                  f"seed={int(seed)}", "progress=false", "plots=false", *(extra or [])]
     return compose(overrides)
 
@@ -248,7 +249,9 @@ class PairedMarket(mesa.Model):
 
 # -- weekly series --------------------------------------------------------------------
 def _rows(arm: CxModel, key: str, weeks: int) -> np.ndarray:
-    return np.asarray(arm.metrics.rows[key][:weeks], dtype=float)
+    """A weekly counter in real units (each simulated customer stands for w households)."""
+    a = np.asarray(arm.metrics.rows[key][:weeks], dtype=float)
+    return a if key in UNWEIGHTED else a * arm.metrics.weight
 
 
 def rolling(a: np.ndarray, window: int = WINDOW) -> np.ndarray:
@@ -317,9 +320,8 @@ def series(market: PairedMarket, window: int = WINDOW) -> tuple[ArmSeries, ArmSe
 
 
 def funnel(arm: CxModel) -> dict[str, np.ndarray]:
-    """Journey funnel counts per dealer since week 0 (visited, bought, ...)."""
-    f = getattr(arm.metrics, "funnel", {}) or {}
-    return {k: np.asarray(v) for k, v in f.items()}
+    """Journey funnel counts per dealer since week 0 (visited, bought, ...), real units."""
+    return {k: np.asarray(v) for k, v in arm.metrics.funnel_real().items()}
 
 
 # -- the word-of-mouth feed in plain words --------------------------------------------

@@ -61,6 +61,9 @@ class Service(Process):
                                     p.purchase_week[ids])
         # the last row: an independent shop
         u = self._dealer_utility(ids, rows=nd + 1, seller=seller, provider=provider)
+        queue = m.lanes.queue_wait()  # a backlog sends some customers elsewhere
+        if queue.any():
+            u[:nd] -= c.wait_weight * queue[:, None]
         unaware = self._unaware(ids)
         if unaware is not None:
             np.copyto(u[:nd], -np.inf, where=unaware)
