@@ -44,16 +44,18 @@ def to_run_config(cfg: DictConfig) -> RunConfig:
     return obj
 
 
-def compose_config(overrides: list[str] | None = None, config_name: str = "config"
-                   ) -> DictConfig:
-    """Compose ``conf/`` with command-line style overrides (no run folder is made)."""
+def compose_config(overrides: list[str] | None = None, config_name: str = "config",
+                   hydra: bool = False) -> DictConfig:
+    """Compose ``conf/`` with command-line style overrides (no run folder is made);
+    ``hydra=True`` keeps Hydra's own node."""
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
     if GlobalHydra.instance().is_initialized():
         GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
-        return compose(config_name=config_name, overrides=list(overrides or []))
+        return compose(config_name=config_name, overrides=list(overrides or []),
+                       return_hydra_config=hydra)
 
 
 def load_config(overrides: list[str] | None = None, config_name: str = "config"

@@ -94,10 +94,25 @@ def outcomes_of(model: CxModel) -> Outcomes:
     return Outcomes(config=model.cfg, weekly=weekly, stores=summarise(weekly), model=model)
 
 
+_RUNNING: list[CxModel] = []  # the model this process is stepping (for an interrupt's line)
+
+
+def where_now() -> str:
+    """Where this process's run is, for an interrupt's line: ``at week N``, ..."""
+    if not _RUNNING:
+        return "while setting up or writing"
+    week = int(_RUNNING[-1].market.week)
+    return f"at week {week}" if week >= 0 else f"in warm-up week {week}"
+
+
 def run(cfg: RunConfig) -> Outcomes:
     """Build the model, run it to its horizon (a progress bar if ``cfg.progress``)."""
     model = CxModel(cfg)
-    model.run(progress=cfg.progress)
+    _RUNNING.append(model)
+    try:
+        model.run(progress=cfg.progress)
+    finally:
+        _RUNNING.remove(model)
     return outcomes_of(model)
 
 
