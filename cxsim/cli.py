@@ -32,7 +32,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from cxsim import guard, preflight
+from cxsim import guard, preflight, size
 from cxsim.compose import CONF_DIR, explain, load_config, to_run_config
 from cxsim.config import ConfigError, RunConfig
 from cxsim.rules import selected
@@ -80,7 +80,13 @@ def parse_args(argv: Sequence[str]) -> tuple[list[str], argparse.Namespace, list
     ours = argparse.ArgumentParser(prog="cxsim", add_help=False, allow_abbrev=False,
                                    exit_on_error=False)
     ours.add_argument("--rules", action="append", default=[], metavar="FILE")
+    ours.add_argument("--max-memory", type=float, default=None, metavar="GB")
     known, rest = ours.parse_known_args(list(argv))
+    if known.max_memory is not None:
+        if not known.max_memory >= 0 or known.max_memory == float("inf"):
+            raise ConfigError(f"--max-memory {known.max_memory}; allowed: a number of GB "
+                              ">= 0 (0: no memory check)")
+        os.environ[size.LIMIT_ENV] = str(known.max_memory)  # job processes read it too
     return known.rules, get_args_parser().parse_args(rest), rest
 
 
@@ -132,7 +138,7 @@ def check(args: argparse.Namespace, jobs: list[int] | None = None) -> str | None
         guard.check_overrides(parsed)
         overrides = preflight.task_overrides(parsed)
         todo = preflight.jobs_of(overrides)
-        preflight.check_jobs(todo, preflight.swept_values(overrides), compose)
+        preflight.check_jobs(todo, preflight.swept_values(overrides), compose, size.check)
         if jobs is not None:
             jobs.append(len(todo))
     except Exception as exc:  # noqa: BLE001 - every failure becomes one plain line

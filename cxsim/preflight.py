@@ -99,19 +99,23 @@ def _shortcut(base: RunConfig, first: Sequence[str], job: Sequence[str],
 
 
 def check_jobs(jobs: Sequence[Sequence[str]], values: Mapping[str, object],
-               compose: Compose) -> None:
+               compose: Compose, inspect: Callable[[RunConfig], None] | None = None) -> None:
     """Raise the first job's error unless every job makes a valid :class:`RunConfig`.
 
     ``values`` maps swept ``key=value`` texts to their parsed values
-    (:func:`swept_values`); ``compose`` builds a job's config in full.
+    (:func:`swept_values`); ``compose`` builds a job's config in full;
+    ``inspect`` (e.g. the size guard) sees every job's config and may raise too.
     """
     if not jobs:
         return
     first = list(jobs[0])
     base = compose(first)
+    if inspect is not None:
+        inspect(base)
     for job in jobs[1:]:
-        if _shortcut(base, first, job, values) is None:
-            compose(list(job))
+        cfg = _shortcut(base, first, job, values) or compose(list(job))
+        if inspect is not None:
+            inspect(cfg)
 
 
 def task_overrides(overrides: Sequence[Override]) -> list[Override]:

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxsim import size
 from cxsim.config import RunConfig
 from cxsim.metrics import summarise
 from cxsim.model import CxModel
@@ -106,7 +107,11 @@ def where_now() -> str:
 
 
 def run(cfg: RunConfig) -> Outcomes:
-    """Build the model, run it to its horizon (a progress bar if ``cfg.progress``)."""
+    """Build the model, run it to its horizon (a progress bar if ``cfg.progress``).
+
+    A config that would not fit in memory raises :class:`~cxsim.config.ConfigError`
+    before anything is allocated (:mod:`cxsim.size`)."""
+    size.check(cfg)
     model = CxModel(cfg)
     _RUNNING.append(model)
     try:
