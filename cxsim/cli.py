@@ -33,7 +33,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from cxsim import guard, preflight, size
-from cxsim.compose import CONF_DIR, explain, load_config, to_run_config
+from cxsim.compose import CONF_DIR, compose_config, explain, to_run_config
 from cxsim.config import ConfigError, RunConfig
 from cxsim.rules import selected
 from cxsim.safety import RunFolder, SweepFolder
@@ -129,13 +129,16 @@ def check(args: argparse.Namespace, jobs: list[int] | None = None) -> str | None
     import cxsim.processes  # noqa: F401 - registers the default rules, for selected()
 
     def compose(overrides: list[str]) -> RunConfig:
-        cfg = load_config([*overrides, *search], config_name=name)
+        composed = compose_config([*overrides, *search], config_name=name)
+        guard.check_composed(composed)  # a user's config file naming code or the environment
+        cfg = to_run_config(composed)
         selected(cfg.rules)  # an unknown rule name fails here, before any folder
         return cfg
 
     try:
         parsed = preflight.parse_overrides(args.overrides)
         guard.check_overrides(parsed)
+        preflight.check_group_values(parsed)
         overrides = preflight.task_overrides(parsed)
         todo = preflight.jobs_of(overrides)
         preflight.check_jobs(todo, preflight.swept_values(overrides), compose, size.check)

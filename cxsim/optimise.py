@@ -52,7 +52,7 @@ from cxsim.run import (
     seeded,
     t_interval,
 )
-from cxsim.study_cli import input_error, progress_wanted, report_folder, study_parser
+from cxsim.study_cli import at_least, input_error, progress_wanted, report_folder, study_parser
 
 LINES = SPEND_LINES
 """Budget lines an allocation can fund: the touchpoints, then people and standards."""
@@ -320,12 +320,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         a.lines = lines_of(a.lines)
         if a.budget is None:
             a.budget = default_budget()
-        if a.budget <= 0 or a.trials < 1 or a.replications < 1 or a.confirm < 2:
-            raise ValueError("allowed: --budget > 0, --trials >= 1, --replications >= 1, "
-                             "--confirm >= 2")
+        if not 0 < a.budget < float("inf"):
+            raise ValueError(f"--budget {a.budget}; allowed: --budget > 0 (k$ a year)")
+        for flag, value, low in (("--trials", a.trials, 1), ("--replications",
+                                 a.replications, 1), ("--confirm", a.confirm, 2),
+                                 ("--batch", a.batch, 1)):
+            at_least(flag, value, low)
         compose(a.overrides)
 
-    if (code := input_error("cxsim-optimise", check)) is not None:
+    if (code := input_error("cxsim-optimise", check, a)) is not None:
         return code
     out = optimise(a.budget, a.overrides, kpi=a.kpi, lines=a.lines, trials=a.trials,
                    replications=a.replications, confirm_replications=a.confirm, seed=a.seed,

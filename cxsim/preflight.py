@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields, is_dataclass, replace
+from pathlib import Path
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override, Transformer
@@ -121,3 +122,20 @@ def check_jobs(jobs: Sequence[Sequence[str]], values: Mapping[str, object],
 def task_overrides(overrides: Sequence[Override]) -> list[Override]:
     """The overrides that set the model's config (not ``hydra.*``)."""
     return [o for o in overrides if not o.is_hydra_override()]
+
+
+def check_group_values(overrides: Sequence[Override], conf_dir: Path | None = None) -> None:
+    """Refuse a config group given something other than a preset name (``market=5``),
+    which Hydra reports without naming the group."""
+    from cxsim.compose import CONF_DIR
+
+    root = conf_dir or CONF_DIR
+    for o in overrides:
+        key = o.get_key_element().lstrip("+~")
+        if "." in key or not (root / key).is_dir() or o.is_sweep_override():
+            continue
+        value = o.value()
+        if not isinstance(value, (str, list)):
+            names = sorted(p.stem for p in (root / key).glob("*.yaml"))
+            raise ConfigError(f"{key}={value} is not a preset name; allowed: "
+                              f"{', '.join(names)}")

@@ -40,7 +40,7 @@ import pandas as pd
 from cxsim.config import TOUCHPOINTS, RunConfig
 from cxsim.programme import CONFIG_KEYS, Programme
 from cxsim.run import OUTCOMES, compose, replication_seed, run_many, seeded
-from cxsim.study_cli import input_error, progress_wanted, report_folder, study_parser
+from cxsim.study_cli import at_least, input_error, progress_wanted, report_folder, study_parser
 
 
 @dataclass(frozen=True)
@@ -325,11 +325,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     a = p.parse_args(argv)
 
     def check() -> None:
-        if a.samples < 2 or a.replications < 1:
-            raise ValueError("allowed: --samples >= 2, --replications >= 1")
+        at_least("--samples", a.samples, 2)
+        at_least("--replications", a.replications, 1)
         compose([*a.overrides, *a.treatment])
 
-    if (code := input_error("cxsim-sensitivity", check)) is not None:
+    if (code := input_error("cxsim-sensitivity", check, a)) is not None:
         return code
     out = sensitivity(a.overrides, method=a.method, samples=a.samples, kpi=a.kpi,
                       replications=a.replications, seed=a.seed, treatment=a.treatment,

@@ -13,16 +13,31 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
 from cxsim.run import OUTCOMES
 
 BAD_INPUT = 2
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, with a bad flag as one line (no usage block) and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        sys.exit(BAD_INPUT)
+
+
+def at_least(flag: str, value: float | None, low: float) -> None:
+    """Raise naming ``flag`` unless ``value >= low`` (and finite)."""
+    if value is None or not low <= value < float("inf"):
+        raise ValueError(f"{flag} {value}; allowed: {flag} >= {low:g}")
+
+
 def study_parser(prog: str, description: str, study: str,
                  seed_help: str = "base seed") -> argparse.ArgumentParser:
     """A parser with the options every study command has."""
-    p = argparse.ArgumentParser(prog=prog, description=description)
+    p = OneLineParser(prog=prog, description=description)
     p.add_argument("overrides", nargs="*", help="market overrides, e.g. customers.n=10000")
     p.add_argument("--kpi", default="profit_k", choices=OUTCOMES,
                    help="the focal dealer's outcome studied")
@@ -38,9 +53,16 @@ def progress_wanted(args: argparse.Namespace) -> bool:
     return not args.no_progress and sys.stderr.isatty()
 
 
-def input_error(prog: str, check: Callable[[], object]) -> int | None:
-    """Run ``check``; on any error print it as one line and return the exit code."""
+def input_error(prog: str, check: Callable[[], object],
+                args: argparse.Namespace | None = None) -> int | None:
+    """Run ``check`` (after the flags every study has, given ``args``); on any error
+    print it as one line and return the exit code."""
     try:
+        if args is not None:
+            at_least("--jobs", args.jobs, 0)
+            at_least("--seed", args.seed, 0)
+            if args.seed >= 2**63:
+                raise ValueError(f"--seed {args.seed}; allowed: 0 <= --seed < 2**63")
         check()
     except Exception as exc:  # noqa: BLE001 - bad input is one plain line
         from cxsim.compose import explain
