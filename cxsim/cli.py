@@ -22,6 +22,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import NoReturn
@@ -32,7 +33,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from cxsim import guard, preflight, size
+from cxsim import guard, preflight, provenance, size
 from cxsim.compose import CONF_DIR, compose_config, explain, to_run_config
 from cxsim.config import ConfigError, RunConfig
 from cxsim.rules import selected
@@ -136,7 +137,11 @@ def check(args: argparse.Namespace, jobs: list[int] | None = None) -> str | None
         return cfg
 
     try:
-        parsed = preflight.parse_overrides(args.overrides)
+        parsed = preflight.parse_each(args.overrides)
+        sweeps = [o.input_line for o in parsed if o.is_sweep_override()]
+        if sweeps and not args.multirun:
+            raise ConfigError(f"{sweeps[0]}: a sweep needs -m; allowed: cxsim -m "
+                              f"{sweeps[0]}, key=[a,b] for a list, key='a,b' for text")
         guard.check_overrides(parsed)
         preflight.check_group_values(parsed)
         overrides = preflight.task_overrides(parsed)
@@ -174,9 +179,10 @@ def _app(cfg: DictConfig) -> None:
         print(f"cxsim: skipped, already done -> {out}", flush=True)
         return
     started = time.perf_counter()
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
     # No clean-up here: a single run is staged by main() and removed whole on
     # failure; a sweep job's files are staged by write_run and moved in at the end.
-    run_to_folder(run_cfg, out)
+    run_to_folder(run_cfg, out, started_at)
     line = (f"cxsim: {run_cfg.customers.n:,} customers, {run_cfg.weeks} weeks in "
             f"{time.perf_counter() - started:.1f} s")
     if hc.mode == RunMode.MULTIRUN:
@@ -206,7 +212,9 @@ def _run_hydra(args: argparse.Namespace, rest: list[str], jobs: int) -> None:
         try:
             with interrupts():
                 _app()
+            provenance.write(sweep.target)
         except Interrupted as exc:
+            provenance.write(sweep.target)
             done = sum(is_complete(p) for p in job_dirs(sweep.target))
             print(f"cxsim: interrupted; {done} of {jobs} jobs complete, kept in "
                   f"{sweep.target}; run the same command with hydra.sweep.dir="

@@ -75,6 +75,10 @@ def explain(exc: BaseException) -> str:
     msgs = []
     e: BaseException | None = exc
     while e is not None:
+        mark = getattr(e, "problem_mark", None)
+        if mark is not None:  # malformed YAML: the file and line
+            return (f"{mark.name}:{mark.line + 1}: not valid YAML "
+                    f"({getattr(e, 'problem', None) or 'unreadable'}); allowed: a YAML mapping")
         msgs.append(str(e))
         e = e.__cause__ or e.__context__
     text = "\n".join(msgs)
@@ -98,6 +102,10 @@ def explain(exc: BaseException) -> str:
         full = re.search(r"full_key: ([\w.\[\]]+)", text)
         key = full.group(1) if full else "a key"
         return f"{key}={m.group(1)!r} is not a valid {m.group(2).lower()}"
+    m = re.search(r"Cannot find primary config '([^']+)'", text)
+    if m:
+        return f"--config-name {m.group(1)}: no such config; allowed: config, or a file " \
+            "in --config-dir"
     m = re.search(r"Could not override '([^']+)'", text)
     if m:
         return f"cannot set {m.group(1)!r}: no such key (groups: {', '.join(_groups())})"

@@ -30,6 +30,20 @@ def parse_overrides(texts: Sequence[str]) -> list[Override]:
     return OverridesParser.create().parse_overrides(list(texts))
 
 
+def parse_each(texts: Sequence[str]) -> list[Override]:
+    """:func:`parse_overrides`, naming the override Hydra's grammar could not read."""
+    out = []
+    for text in texts:
+        try:
+            out.extend(parse_overrides([text]))
+        except Exception:  # noqa: BLE001 - Hydra's parse errors do not name the override
+            raise ConfigError(
+                f"{text}: cannot read this override; allowed: key=value, key=[a,b], "
+                "-m key=a,b; quote text with spaces or non-ASCII letters: key='Händler'"
+            ) from None
+    return out
+
+
 def swept_values(overrides: Sequence[Override]) -> dict[str, object]:
     """Each swept ``key=value`` job text, as Hydra's sweeper writes it, with its value.
 

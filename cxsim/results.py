@@ -8,6 +8,7 @@ all of them exist, so a run that fails leaves nothing half written.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -27,6 +28,39 @@ WEEKLY = "weekly_metrics.parquet"
 CUSTOMERS = "customers.parquet"
 SUMMARY = "summary.json"
 CONFIG = "config.json"
+MANIFEST = "manifest.json"  # written last: every file's size and SHA-256
+
+
+def file_hash(path: Path) -> str:
+    """SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_manifest(folder: Path) -> None:
+    """Record every result file under ``folder`` with its hash (not hidden files, nor
+    Hydra's log, which may grow after the run, nor provenance, written after)."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not any(
+        part.startswith(".") for part in p.relative_to(folder).parts)
+        and p.name not in (MANIFEST, "provenance.json") and p.suffix != ".log")
+    entries = {str(p.relative_to(folder)): {"bytes": p.stat().st_size, "sha256": file_hash(p)}
+               for p in files}
+    tmp = folder / f".{MANIFEST}.tmp"
+    tmp.write_text(json.dumps(entries, indent=1))
+    tmp.rename(folder / MANIFEST)
+
+
+def manifest_ok(folder: Path) -> bool:
+    """True if ``folder``'s manifest exists and every file it lists has its size and hash."""
+    try:
+        entries = json.loads((folder / MANIFEST).read_text())
+        return all((folder / name).stat().st_size == e["bytes"]
+                   and file_hash(folder / name) == e["sha256"] for name, e in entries.items())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
 
 
 def config_json(cfg: RunConfig) -> str:
@@ -86,9 +120,14 @@ def summary_dict(model: CxModel, weekly: pd.DataFrame) -> dict:
     }
 
 
-def write_run(model: CxModel, output_dir: str | os.PathLike, *, plots: bool = True) -> Path:
-    """Write the run's files into ``output_dir`` atomically; return the folder."""
+def write_run(model: CxModel, output_dir: str | os.PathLike, *, plots: bool = True,
+              started: str | None = None) -> Path:
+    """Write the run's files into ``output_dir`` atomically, then the manifest and
+    ``provenance.json``; return the folder."""
+    from cxsim import provenance
+
     out = Path(output_dir)
+    (out / MANIFEST).unlink(missing_ok=True)  # a rerun: incomplete until written anew
     out.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".partial-", dir=out))
     try:
@@ -108,4 +147,6 @@ def write_run(model: CxModel, output_dir: str | os.PathLike, *, plots: bool = Tr
             item.rename(target)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+    write_manifest(out)
+    provenance.write(out, started)  # not in the manifest: it differs from run to run
     return out

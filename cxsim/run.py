@@ -51,6 +51,7 @@ from cxsim.results import (
     WEEKLY,
     config_json,
     customers_frame,
+    manifest_ok,
     weekly_frame,
     write_run,
 )
@@ -121,10 +122,12 @@ def run(cfg: RunConfig) -> Outcomes:
     return outcomes_of(model)
 
 
-def run_to_folder(cfg: RunConfig, folder: str | os.PathLike) -> Outcomes:
-    """:func:`run`, then write the run folder (``cxsim.results``; plots if ``cfg.plots``)."""
+def run_to_folder(cfg: RunConfig, folder: str | os.PathLike, started: str | None = None
+                  ) -> Outcomes:
+    """:func:`run`, then write the run folder (``cxsim.results``; plots if ``cfg.plots``);
+    ``started`` (ISO time) goes into its ``provenance.json``."""
     out = run(cfg)
-    write_run(out.model, folder, plots=cfg.plots)
+    write_run(out.model, folder, plots=cfg.plots, started=started)
     return out
 
 
@@ -305,9 +308,10 @@ RESULT_FILES = (WEEKLY, CUSTOMERS, SUMMARY, CONFIG)
 
 
 def is_complete(folder: str | os.PathLike) -> bool:
-    """True if the folder holds every result file of a finished run."""
+    """True if the folder holds every result file of a finished run, each as its
+    manifest (written last) records it: a corrupt or truncated file makes it incomplete."""
     job = Path(folder)
-    if not all((job / f).is_file() for f in RESULT_FILES):
+    if not all((job / f).is_file() for f in RESULT_FILES) or not manifest_ok(job):
         return False
     try:
         cfg = json.loads((job / CONFIG).read_text())

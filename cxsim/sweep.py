@@ -275,7 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root = Path(args.sweep_dir)
     if not root.is_dir():
-        parser.error(f"{root}: no such folder; allowed: a multirun's hydra.sweep.dir")
+        parser.error(f"no sweep folder {root}; allowed: a multirun's hydra.sweep.dir")
     if not ((root / SWEEP_MARK).is_file() or (root / "multirun.yaml").is_file()):
         parser.error(f"{root} is not a cxsim sweep folder (no multirun.yaml); allowed: "
                      "a multirun's hydra.sweep.dir")
