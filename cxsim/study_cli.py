@@ -34,6 +34,21 @@ def at_least(flag: str, value: float | None, low: float) -> None:
         raise ValueError(f"{flag} {value}; allowed: {flag} >= {low:g}")
 
 
+def check_out(out: str | None) -> None:
+    """Refuse a report folder that is a file or holds files other than a cxsim report's,
+    before any run (a study writes report.md and its tables there)."""
+    if out is None:
+        return
+    if not out.strip():
+        raise ValueError("--out is empty; allowed: a folder path")
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"--out {out} is a file; allowed: a new or empty folder")
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / "report.md").is_file():
+        raise ValueError(f"--out {out} holds files that are not a cxsim report; allowed: a "
+                         "new or empty folder, or an earlier report's")
+
+
 def study_parser(prog: str, description: str, study: str,
                  seed_help: str = "base seed") -> argparse.ArgumentParser:
     """A parser with the options every study command has."""
@@ -63,6 +78,7 @@ def input_error(prog: str, check: Callable[[], object],
             at_least("--seed", args.seed, 0)
             if args.seed >= 2**63:
                 raise ValueError(f"--seed {args.seed}; allowed: 0 <= --seed < 2**63")
+            check_out(args.out)
         check()
     except Exception as exc:  # noqa: BLE001 - bad input is one plain line
         from cxsim.compose import explain

@@ -96,6 +96,13 @@ CASES: list[tuple[str, list[str], str]] = [
     ("cxsim", ["investment=nope"], "investment"),
     ("cxsim", ["market=5"], "market"),
     ("cxsim", ["-m", "seed=0,-1"], "seed"),
+    ("cxsim", ["seed=1,2"], "seed=1,2"),
+    ("cxsim", ["seed=[1,2"], "seed=[1,2"),
+    ("cxsim", ["dealers.dealers.0.name=Händler"], "dealers.dealers.0.name"),
+    ("cxsim", ["dealers.dealers.0.name='Händler\x07'"], "dealers.dealers[0].name"),
+    ("cxsim", ["--config-name", "nope"], "--config-name"),
+    ("cxsim", ["--config-dir", "{cfg}", "customers=broken"], "broken.yaml:2"),
+    ("cxsim", ["customers=5"], "customers"),
     # code and environment from a config
     ("cxsim", ["+hydra.callbacks.x._target_=os.system"], "hydra.callbacks.x._target_"),
     ("cxsim", ["hydra.callbacks.sweep._target_=os.system"], "hydra.callbacks.sweep"),
@@ -133,7 +140,11 @@ CASES: list[tuple[str, list[str], str]] = [
     ("optimise", ["--jobs", "-1"], "--jobs"),
     ("optimise", ["customers.n=abc"], "customers.n"),
     ("optimise", ["--lines", "nonsense"], "nonsense"),
+    ("optimise", ["--out", "{user}"], "--out"),
+    ("optimise", ["--out", "{file}"], "--out"),
     # cxsim-sensitivity
+    ("sensitivity", ["--out", "{user}"], "--out"),
+    ("sensitivity", ["--out", ""], "--out"),
     ("sensitivity", ["--samples", "1"], "--samples"),
     ("sensitivity", ["--replications", "0"], "--replications"),
     ("sensitivity", ["--method", "foo"], "--method"),
@@ -167,6 +178,7 @@ def _user_files(root: Path) -> None:
     (cfg / "customers" / "evil.yaml").write_text(
         f"boom:\n  _target_: os.system\n  command: touch {marker}\n")
     (cfg / "customers" / "envy.yaml").write_text("n: ${oc.env:HOME}\n")
+    (cfg / "customers" / "broken.yaml").write_text("n: [1, 2\nfoo: : bar\n")
     (cfg / "hydra" / "callbacks" / "evil.yaml").write_text(
         f"evil:\n  _target_: os.system\n  command: touch {marker}\n")
 
@@ -211,3 +223,10 @@ def test_bad_input_is_one_line_exit_2_nothing_written(command, argv, names, tmp_
 def test_the_matrix_is_large():
     assert len(CASES) >= 60
     assert {c for c, _, _ in CASES} == set(COMMANDS)
+
+
+def test_unicode_text_is_accepted_when_quoted():
+    from cxsim.run import compose
+
+    assert compose(["dealers.dealers.0.name='Händler Ø'"]).dealers.dealers[0].name == \
+        "Händler Ø"
