@@ -31,6 +31,22 @@ CONFIG = "config.json"
 MANIFEST = "manifest.json"  # written last: every file's size and SHA-256
 
 
+def write_parquet(frame: pd.DataFrame, path: str | os.PathLike) -> None:
+    """``frame.to_parquet``, with every NaN (a rate with a zero denominator) written as
+    null, as ``summary.json`` writes it; pandas reads both back as NaN."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for i, f in enumerate(table.schema):
+        if pa.types.is_floating(f.type):
+            col = table.column(i)
+            table = table.set_column(i, f, pc.if_else(pc.is_nan(col),
+                                                      pa.scalar(None, f.type), col))
+    pq.write_table(table, path)
+
+
 def file_hash(path: Path) -> str:
     """SHA-256 of a file, read in blocks."""
     digest = hashlib.sha256()
@@ -132,8 +148,8 @@ def write_run(model: CxModel, output_dir: str | os.PathLike, *, plots: bool = Tr
     stage = Path(tempfile.mkdtemp(prefix=".partial-", dir=out))
     try:
         weekly = weekly_frame(model)
-        weekly.to_parquet(stage / WEEKLY, index=False)
-        customers_frame(model).to_parquet(stage / CUSTOMERS, index=False)
+        write_parquet(weekly, stage / WEEKLY)
+        write_parquet(customers_frame(model), stage / CUSTOMERS)
         (stage / SUMMARY).write_text(json.dumps(summary_dict(model, weekly), indent=2))
         (stage / CONFIG).write_text(config_json(model.cfg))
         if plots:

@@ -54,6 +54,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 from cxsim.programme import Programme
+from cxsim.results import write_parquet
 from cxsim.run import is_complete
 from cxsim.sweep_lift import BAND_COLUMNS, IDENTITY, lift_axes, lift_bands, plot_sweep
 
@@ -207,7 +208,7 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.close(fd)
     try:
-        frame.to_parquet(tmp, index=False)
+        write_parquet(frame, tmp)  # NaN as null, as in every result file
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -109,6 +109,20 @@ def test_a_corrupt_job_is_redone_on_resume_and_left_out_until_then(tmp_path):
     assert aggregate_main([str(sweep), "--no-plots"]) == 0
     assert set(sweep_table(sweep)["job"]) == {"0", "1"}
     assert (sweep / "provenance.json").is_file() and (sweep / "0" / "provenance.json").is_file()
+    _no_nan_only_null(sweep / "0" / "weekly_metrics.parquet")
+    _no_nan_only_null(sweep / "sweep_summary.parquet")
+
+
+def _no_nan_only_null(path: Path) -> None:
+    """A rate with a zero denominator is written as null, never as NaN."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    for name in table.column_names:
+        if pa.types.is_floating(table.schema.field(name).type):
+            assert not pc.any(pc.is_nan(table[name])).as_py(), (path.name, name)
 
 
 def test_an_interrupted_sweep_keeps_finished_jobs_and_resumes(tmp_path):
