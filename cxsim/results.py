@@ -138,8 +138,8 @@ def summary_dict(model: CxModel, weekly: pd.DataFrame) -> dict:
 
 def write_run(model: CxModel, output_dir: str | os.PathLike, *, plots: bool = True,
               started: str | None = None) -> Path:
-    """Write the run's files into ``output_dir`` atomically, then the manifest and
-    ``provenance.json``; return the folder."""
+    """Write the run's files into ``output_dir`` atomically, then ``provenance.json``
+    and, last, the manifest; return the folder."""
     from cxsim import provenance
 
     out = Path(output_dir)
@@ -163,6 +163,6 @@ def write_run(model: CxModel, output_dir: str | os.PathLike, *, plots: bool = Tr
             item.rename(target)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    write_manifest(out)
     provenance.write(out, started)  # not in the manifest: it differs from run to run
+    write_manifest(out)  # last: a folder with a manifest is complete
     return out
