@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxsim import size
 from cxsim.config import SERVICE_TOUCHPOINTS, TOUCHPOINTS, RunConfig
 from cxsim.optimise_report import plot_report, write_report
 from cxsim.programme import SPEND_LINES, Programme
@@ -326,7 +327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                  a.replications, 1), ("--confirm", a.confirm, 2),
                                  ("--batch", a.batch, 1)):
             at_least(flag, value, low)
-        compose(a.overrides)
+        size.check(compose(a.overrides))  # one line, not a worker's MemoryError
 
     if (code := input_error("cxsim-optimise", check, a)) is not None:
         return code

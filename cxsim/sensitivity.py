@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxsim import size
 from cxsim.config import TOUCHPOINTS, RunConfig
 from cxsim.programme import CONFIG_KEYS, Programme
 from cxsim.run import OUTCOMES, compose, replication_seed, run_many, seeded
@@ -327,7 +328,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def check() -> None:
         at_least("--samples", a.samples, 2)
         at_least("--replications", a.replications, 1)
-        compose([*a.overrides, *a.treatment])
+        size.check(compose([*a.overrides, *a.treatment]))  # before any worker starts
 
     if (code := input_error("cxsim-sensitivity", check, a)) is not None:
         return code

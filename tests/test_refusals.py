@@ -141,10 +141,12 @@ CASES: list[tuple[str, list[str], str]] = [
     ("optimise", ["customers.n=abc"], "customers.n"),
     ("optimise", ["--lines", "nonsense"], "nonsense"),
     ("optimise", ["--out", "{user}"], "--out"),
+    ("optimise", ["customers.n=1000000000"], "customers.n"),
     ("optimise", ["--out", "{file}"], "--out"),
     # cxsim-sensitivity
     ("sensitivity", ["--out", "{user}"], "--out"),
     ("sensitivity", ["--out", ""], "--out"),
+    ("sensitivity", ["customers.n=1000000000"], "customers.n"),
     ("sensitivity", ["--samples", "1"], "--samples"),
     ("sensitivity", ["--replications", "0"], "--replications"),
     ("sensitivity", ["--method", "foo"], "--method"),
