@@ -23,7 +23,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import NoReturn
 
@@ -40,37 +39,20 @@ from cxsim.rules import selected
 from cxsim.safety import RunFolder, SweepFolder
 
 BAD_INPUT = 2
-RULES_GROUP = "cxsim.rules"  # entry-point group of installed rule packages
 # Rule files named by --rules, for job processes that start afresh (joblib, Ray)
 # rather than forking from this one.
 RULES_ENV = "CXSIM_RULES"
 # Hydra's flags that print something instead of running.
 _SHOW_ONLY = ("help", "hydra_help", "cfg", "info", "shell_completion", "experimental_rerun")
-_loaded: set[str] = set()  # rule sources already run in this process
 
 
 def load_rules(files: Sequence[str]) -> None:
-    """Register the rules of installed packages and of ``files``, once per process.
-
-    A missing file raises :class:`ConfigError`; the registry (``cxsim.rules``)
-    is imported only when something is there to register.
-    """
-    paths = [Path(f).expanduser().resolve() for f in files]
-    for path, given in zip(paths, files, strict=True):
-        if not path.is_file():
-            raise ConfigError(f"--rules {given}: no such file")
-    todo = [p for p in paths if str(p) not in _loaded]
-    packages = RULES_GROUP not in _loaded and bool(entry_points(group=RULES_GROUP))
-    _loaded.add(RULES_GROUP)
-    if not todo and not packages:
-        return
+    """Register the rules of the user's ``files`` (each once per process); a missing
+    file raises :class:`ConfigError`. Installed packages' rules load on first need."""
     from cxsim import rules
 
-    if packages:
-        rules.load_entry_points()
-    for path in todo:
-        rules.load_module(path)
-        _loaded.add(str(path))
+    for f in files:
+        rules.load_module(f)
 
 
 def parse_args(argv: Sequence[str]) -> tuple[list[str], argparse.Namespace, list[str]]:

@@ -36,6 +36,7 @@ PROCESSES: tuple[str, ...] = ("entry", "shopping", "purchase", "service", "word_
 ENTRY_POINT_GROUP = "cxsim.rules"
 
 _REGISTRY: dict[str, dict[str, type]] = {p: {} for p in PROCESSES}
+_LOADED: set[str] = set()  # files and the entry-point group already imported here
 
 C = TypeVar("C", bound=type)
 
@@ -60,6 +61,11 @@ def registered(process: str) -> list[str]:
 def rule(process: str, name: str) -> type:
     """The class registered as ``name`` for ``process``; ConfigError if there is none."""
     found = _REGISTRY[process].get(name)
+    if found is None and ENTRY_POINT_GROUP not in _LOADED:
+        # Installed packages' rules are imported on first need, not at every start
+        # (scanning installed packages costs about 0.1 s).
+        load_entry_points()
+        found = _REGISTRY[process].get(name)
     if found is None:
         raise ConfigError(f"rules.{process}={name!r} is not a registered rule; "
                           f"allowed: {', '.join(registered(process))}")
@@ -74,6 +80,7 @@ def selected(cfg: RulesConfig) -> dict[str, type]:
 def load_entry_points() -> list[str]:
     """Import every installed package's ``cxsim.rules`` entry point (they register
     their rules on import); returns the entry points' names."""
+    _LOADED.add(ENTRY_POINT_GROUP)
     names = []
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         ep.load()
@@ -82,10 +89,17 @@ def load_entry_points() -> list[str]:
 
 
 def load_module(path: str | Path) -> None:
-    """Import a user's Python file so that the rules it registers become selectable."""
-    path = Path(path)
+    """Import a user's Python file so that the rules it registers become selectable.
+
+    Once per process: a file named again (a sweep's jobs in a worker) is not rerun.
+    """
+    given = path
+    path = Path(path).expanduser().resolve()
     if not path.is_file():
-        raise ConfigError(f"--rules {path}: no such file")
+        raise ConfigError(f"--rules {given}: no such file")
+    if str(path) in _LOADED:
+        return
+    _LOADED.add(str(path))
     name = f"cxsim_user_rules_{path.stem}"
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None

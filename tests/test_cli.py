@@ -174,6 +174,40 @@ def test_bad_rules_flag_is_one_plain_line_exit_2_and_no_folder(tmp_path, args, n
     assert not run.exists()
 
 
+QUIET_RULES = (
+    "from cxsim.processes.word_of_mouth import WordOfMouth\n"
+    "from cxsim.rules import register\n\n"
+    "@register('word_of_mouth', 'quiet')\n"
+    "class Quiet(WordOfMouth):\n"
+    "    def speak(self, ids, d, score, u_talk, u_review):\n"
+    "        pass  # nobody talks or posts a review\n")
+
+
+def test_rules_flag_selects_a_users_rule_by_name(tmp_path):
+    (tmp_path / "quiet.py").write_text(QUIET_RULES)
+    runs = {}
+    for rule in ("default", "quiet"):
+        runs[rule] = tmp_path / rule
+        _ok(cxsim("--rules", "quiet.py", *SMALL, f"rules.word_of_mouth={rule}",
+                  f"hydra.run.dir={runs[rule]}", cwd=tmp_path))
+    talk = ["wom_positive", "wom_negative", "reviews"]
+    default = pd.read_parquet(runs["default"] / "weekly_metrics.parquet")
+    quiet = pd.read_parquet(runs["quiet"] / "weekly_metrics.parquet")
+    assert default[talk].to_numpy().sum() > 0
+    assert quiet[talk].to_numpy().sum() == 0
+
+
+def test_unknown_rule_name_is_one_line_exit_2_and_no_folder(tmp_path):
+    run = tmp_path / "run"
+    proc = cxsim(*SMALL, "rules.word_of_mouth=nobody_registered_this",
+                 f"hydra.run.dir={run}", cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "rules.word_of_mouth" in lines[0], proc.stderr
+    assert "default" in lines[0]
+    assert not run.exists()
+
+
 def test_help_names_the_rules_flag(tmp_path):
     proc = cxsim("--help", cwd=tmp_path)
     _ok(proc)

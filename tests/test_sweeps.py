@@ -326,10 +326,9 @@ def test_launcher_configs_compose(launcher, expect, tmp_path):
 
 
 def test_sweeper_checks_jobs_itself_when_not_started_by_cxsim(tmp_path):
-    # The cxsim command checks every swept value before Hydra starts, so the
-    # sweeper skips Hydra's own pass over the jobs; started without that check
-    # (the Hydra app called directly), the sweeper checks every job before the
-    # first runs, as Hydra's basic sweeper does: a bad second value, no job run.
+    # The sweeper checks every batch itself (cxsim.preflight), however the sweep
+    # was started: here the Hydra app is called directly, without the cxsim
+    # command's own check, and a bad second value still stops it before any job.
     sweep = tmp_path / "sweep"
     code = ("import sys; from cxsim.cli import _app; "
             f"sys.argv = ['x', '-m', 'customers.n=1000,abc', 'market.years=1', 'plots=false', "

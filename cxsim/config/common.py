@@ -31,6 +31,9 @@ class ConfigError(ValueError):
     """A configuration value is outside what the model accepts."""
 
 
+ConfigError.__module__ = "cxsim.config"  # its public home, as users import and see it
+
+
 def _check_prob(key: str, value: float) -> None:
     if not (0.0 <= value <= 1.0) or math.isnan(value):
         raise ConfigError(f"{key}={value} is not a probability; allowed: 0 <= {key} <= 1")
