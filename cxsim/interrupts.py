@@ -11,6 +11,7 @@ import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
 
 class Interrupted(KeyboardInterrupt):
@@ -44,3 +45,24 @@ def interrupts() -> Iterator[None]:
     finally:
         for s, handler in saved.items():
             signal.signal(s, handler)
+
+
+def ignore_interrupts() -> None:
+    """A worker process's initializer: Ctrl-C is the parent's to report (in one line,
+    stopping the workers); SIGTERM from the parent ends a worker at once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@contextmanager
+def cancel_on_exit(executor: Any) -> Iterator[None]:
+    """On any exception (an interrupt, a failure), cancel ``executor``'s queued tasks
+    and stop its running workers, rather than wait for them all to finish."""
+    try:
+        yield
+    except BaseException:
+        processes = list((getattr(executor, "_processes", None) or {}).values())
+        executor.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:
+            proc.terminate()
+        raise

@@ -41,6 +41,7 @@ import pandas as pd
 
 from cxsim import size
 from cxsim.config import RunConfig
+from cxsim.interrupts import cancel_on_exit, ignore_interrupts
 from cxsim.metrics import summarise
 from cxsim.model import CxModel
 from cxsim.results import (
@@ -242,7 +243,10 @@ def pool(jobs: int = 1) -> Iterator[TaskMap]:
     if n == 1:
         yield serial
         return
-    with ProcessPoolExecutor(max_workers=n, mp_context=_context()) as executor:
+    # Workers ignore Ctrl-C (the parent reports it as one line); an interrupt or
+    # failure in the parent cancels what is queued instead of waiting for it.
+    with ProcessPoolExecutor(max_workers=n, mp_context=_context(),
+                             initializer=ignore_interrupts) as executor, cancel_on_exit(executor):
         with warnings.catch_warnings():
             # Every worker is forked by the first submit, here, before any thread of
             # ours (a progress bar) exists. The only other threads are numpy's native

@@ -82,9 +82,25 @@ def _absolute(text: str, key: str) -> Path:
     return Path(text).expanduser().absolute()
 
 
-def check_target(folder: Path, key: str, *, allow_ours: bool = False) -> None:
+# What a report folder (an experiment's, a study's) holds; any other name is a user's.
+_REPORT_FILES = (".md", ".parquet", ".png", ".json", ".log")
+_REPORT_DIRS = (".hydra", "conf")  # Hydra's record of the config, and its copy
+
+
+def foreign(entries: set[str], folder: Path) -> list[str]:
+    """What in ``folder`` is not part of an earlier report (everything, if it has no
+    ``report.md``): replacing a report whole must lose no file of the user's."""
+    if "report.md" not in entries:
+        return sorted(entries)
+    return sorted(n for n in entries if not (
+        (n in _REPORT_DIRS and (folder / n).is_dir())
+        or (n.endswith(_REPORT_FILES) and (folder / n).is_file())))
+
+
+def check_target(folder: Path, key: str, *, allow_ours: bool = False,
+                 allow_report: bool = False) -> None:
     """Refuse a file in the way, or a folder holding files (a cxsim sweep's if
-    ``allow_ours``)."""
+    ``allow_ours``, an earlier report's and nothing else if ``allow_report``)."""
     if folder.exists() and not folder.is_dir():
         raise ConfigError(f"{key}={folder} is a file; allowed: a new or empty folder")
     if folder.is_dir():
@@ -93,20 +109,26 @@ def check_target(folder: Path, key: str, *, allow_ours: bool = False) -> None:
         except OSError as exc:
             raise ConfigError(f"{key}={folder}: cannot read it ({_why(exc)})") from None
         ours = allow_ours and bool(entries & {SWEEP_MARK, "multirun.yaml"})
-        if entries and not ours:
+        others = foreign(entries, folder) if allow_report else sorted(entries)
+        if others and not ours:
+            what = "an earlier report alone" if allow_report else "a cxsim sweep folder"
             raise ConfigError(
-                f"{key}={folder} is not empty, and not a cxsim sweep folder "
-                f"(holds {', '.join(sorted(entries)[:3])}{', ...' if len(entries) > 3 else ''}); "
+                f"{key}={folder} is not empty, and not {what} "
+                f"(holds {', '.join(others[:3])}{', ...' if len(others) > 3 else ''}); "
                 "allowed: a new or empty folder")
 
 
 class RunFolder:
     """The staging folder of one single run and its commit onto the target."""
 
-    def __init__(self, target: str, key: str = "hydra.run.dir") -> None:
+    def __init__(self, target: str, key: str = "hydra.run.dir", *,
+                 replace_report: bool = False) -> None:
+        """``replace_report``: the target may be an earlier report (report files only),
+        which the finished one replaces whole (experiments and studies rerun in place)."""
         self.target = _absolute(target, key)
         self.key = key
-        check_target(self.target, key)
+        self.replace_report = replace_report
+        check_target(self.target, key, allow_report=replace_report)
         self.made = _make_parents(self.target, key)
         self.staging = self.target.parent / f".{self.target.name}.cxsim-partial"
         self._handle: IO[str] | None = None
@@ -145,9 +167,17 @@ class RunFolder:
     def commit(self) -> None:
         """Move the finished run onto the target (which must still be new or empty)."""
         (self.staging / LOCK).unlink(missing_ok=True)
+        old = self.target.parent / f".{self.target.name}.cxsim-old"
+        if self.replace_report and self.target.is_dir() and any(self.target.iterdir()):
+            check_target(self.target, self.key, allow_report=True)  # still ours alone
+            shutil.rmtree(old, ignore_errors=True)
+            self.target.rename(old)  # kept until the new report is in place
         try:
             self.staging.rename(self.target)
+            shutil.rmtree(old, ignore_errors=True)
         except OSError:
+            if old.is_dir() and not self.target.exists():
+                old.rename(self.target)
             self.abandon()
             raise ConfigError(f"{self.key}={self.target} was filled by another process "
                               "meanwhile; nothing kept") from None

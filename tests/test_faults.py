@@ -157,3 +157,22 @@ def test_a_run_too_big_for_its_memory_limit_is_refused_in_one_line(tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "customers.n=5,000,000" in lines[0] and "GB" in lines[0]
     assert not (tmp_path / "run").exists()
+
+
+def test_a_report_replaces_an_earlier_report_but_never_a_users_file(tmp_path):
+    from cxsim.config import ConfigError
+    from cxsim.safety import RunFolder
+
+    target = tmp_path / "report"
+    target.mkdir()
+    (target / "report.md").write_text("old\n")
+    (target / "old.parquet").write_bytes(b"x")
+    folder = RunFolder(str(target), "--out", replace_report=True)
+    (folder.staging / "report.md").write_text("new\n")
+    folder.commit()
+    assert _files(target) == {"report.md": b"new\n"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # no leftovers
+    (target / "notes.txt").write_text("mine\n")
+    with pytest.raises(ConfigError, match="notes.txt"):
+        RunFolder(str(target), "--out", replace_report=True)
+    assert _files(target) == {"report.md": b"new\n", "notes.txt": b"mine\n"}

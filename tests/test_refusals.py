@@ -166,6 +166,25 @@ CASES: list[tuple[str, list[str], str]] = [
     # experiments
     ("experiments", ["experiment=nope"], "experiment"),
     ("experiments", ["experiment=disney_lift", "seed=-1"], "seed"),
+    # experiments: code, the environment, folders, flags it does not take
+    ("experiments", ["experiment=disney_lift", "+hydra.callbacks.x._target_=os.system",
+                     "+hydra.callbacks.x.command=touch pwned"], "_target_"),
+    ("experiments", ["experiment=disney_lift", "+hydra.callbacks.x.command=ls"],
+     "hydra.callbacks"),
+    ("experiments", ["experiment=disney_lift", "+params._target_=os.system"], "_target_"),
+    ("experiments", ["experiment=disney_lift", "+customers._target_=os.system"], "_target_"),
+    ("experiments", ["experiment=disney_lift", "customers.n=${oc.env:HOME}"], "customers.n"),
+    ("experiments", ["experiment=disney_lift", "name=${oc.env:HOME}"], "oc.env"),
+    ("experiments", ["experiment=disney_lift",
+                     "+hydra.job_logging.handlers.x.class=os.system"], "hydra.job_logging"),
+    ("experiments", ["experiment=disney_lift", "hydra.run.dir={user}"], "hydra.run.dir"),
+    ("experiments", ["experiment=disney_lift", "hydra.run.dir={file}"], "hydra.run.dir"),
+    ("experiments", ["experiment=disney_lift", "hydra.run.dir="], "hydra.run.dir"),
+    ("experiments", ["experiment=disney_lift", "output_dir={user}"], "{user}"),
+    ("experiments", ["experiment=disney_lift", "-m"], "-m"),
+    ("experiments", ["experiment=disney_lift", "hydra.mode=MULTIRUN"], "hydra.mode"),
+    ("experiments", ["experiment=disney_lift", "--config-dir", "{cfg}"], "--config-dir"),
+    ("experiments", ["experiment=disney_lift", "--config-path", "{cfg}"], "--config-path"),
 ]
 
 
@@ -216,6 +235,8 @@ def test_bad_input_is_one_line_exit_2_nothing_written(command, argv, names, tmp_
     assert code == 2, err
     assert len(lines) == 1, err
     assert "Traceback" not in err
+    for k, v in subst.items():
+        names = names.replace(k, v)
     assert names in lines[0], lines[0]
     assert _snapshot(tmp_path) == before  # nothing written, the user's files untouched
     assert not (tmp_path / "pwned").exists()
