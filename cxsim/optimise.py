@@ -331,12 +331,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if (code := input_error("cxsim-optimise", check, a)) is not None:
         return code
-    out = optimise(a.budget, a.overrides, kpi=a.kpi, lines=a.lines, trials=a.trials,
-                   replications=a.replications, confirm_replications=a.confirm, seed=a.seed,
-                   batch=a.batch, jobs=a.jobs, storage=a.storage, out=a.out,
-                   progress=progress_wanted(a), maximise=not a.minimise)
-    print(f"cxsim-optimise: report -> {out / 'report.md'}")
-    return 0
+    from cxsim.study_cli import staged_report  # staged folder, one-line interrupts
+
+    return staged_report("cxsim-optimise", "optimise", a.out, lambda out: optimise(
+        a.budget, a.overrides, kpi=a.kpi, lines=a.lines, trials=a.trials,
+        replications=a.replications, confirm_replications=a.confirm, seed=a.seed,
+        batch=a.batch, jobs=a.jobs, storage=a.storage, out=out,
+        progress=progress_wanted(a), maximise=not a.minimise))
 
 
 if __name__ == "__main__":

@@ -332,11 +332,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if (code := input_error("cxsim-sensitivity", check, a)) is not None:
         return code
-    out = sensitivity(a.overrides, method=a.method, samples=a.samples, kpi=a.kpi,
-                      replications=a.replications, seed=a.seed, treatment=a.treatment,
-                      jobs=a.jobs, out=a.out, progress=progress_wanted(a))
-    print(f"cxsim-sensitivity: report -> {out / 'report.md'}")
-    return 0
+    from cxsim.study_cli import staged_report  # staged folder, one-line interrupts
+
+    return staged_report("cxsim-sensitivity", "sensitivity", a.out, lambda out: sensitivity(
+        a.overrides, method=a.method, samples=a.samples, kpi=a.kpi,
+        replications=a.replications, seed=a.seed, treatment=a.treatment,
+        jobs=a.jobs, out=out, progress=progress_wanted(a)))
 
 
 if __name__ == "__main__":

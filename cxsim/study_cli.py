@@ -35,18 +35,15 @@ def at_least(flag: str, value: float | None, low: float) -> None:
 
 
 def check_out(out: str | None) -> None:
-    """Refuse a report folder that is a file or holds files other than a cxsim report's,
-    before any run (a study writes report.md and its tables there)."""
+    """Refuse a report folder that is a file or holds files other than an earlier
+    report's, before any run (:func:`cxsim.safety.check_target`)."""
+    from cxsim.safety import check_target
+
     if out is None:
         return
     if not out.strip():
         raise ValueError("--out is empty; allowed: a folder path")
-    folder = Path(out)
-    if folder.exists() and not folder.is_dir():
-        raise ValueError(f"--out {out} is a file; allowed: a new or empty folder")
-    if folder.is_dir() and any(folder.iterdir()) and not (folder / "report.md").is_file():
-        raise ValueError(f"--out {out} holds files that are not a cxsim report; allowed: a "
-                         "new or empty folder, or an earlier report's")
+    check_target(Path(out).expanduser().absolute(), "--out", allow_report=True)
 
 
 def study_parser(prog: str, description: str, study: str,
@@ -88,9 +85,43 @@ def input_error(prog: str, check: Callable[[], object],
     return None
 
 
+def _default(study: str) -> Path:
+    return Path("results") / study / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+
+
 def report_folder(out: str | os.PathLike | None, study: str) -> Path:
     """``out``, or ``results/<study>/<date>_<time>``; created."""
-    path = Path(out) if out else Path("results") / study / datetime.now().strftime(
-        "%Y-%m-%d_%H-%M-%S")
+    path = Path(out) if out else _default(study)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def staged_report(prog: str, study: str, out: str | None,
+                  write: Callable[[Path], object]) -> int:
+    """``write(folder)`` into a staging folder renamed onto ``out`` (or the default)
+    when complete, as a run folder is (:class:`cxsim.safety.RunFolder`); an earlier
+    report there is replaced whole. Ctrl-C or SIGTERM is one line and keeps
+    nothing. Returns the exit code."""
+    from cxsim.config import ConfigError
+    from cxsim.interrupts import Interrupted, interrupts
+    from cxsim.safety import RunFolder
+
+    try:
+        with interrupts():
+            folder = RunFolder(str(out or _default(study)), "--out", replace_report=True)
+    except ConfigError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return BAD_INPUT
+    try:
+        with interrupts():
+            write(folder.staging)
+    except Interrupted as exc:
+        folder.abandon()
+        print(f"{prog}: interrupted; nothing kept", file=sys.stderr)
+        return exc.code
+    except BaseException:
+        folder.abandon()  # what this study created, nothing else
+        raise
+    folder.commit()
+    print(f"{prog}: report -> {folder.target / 'report.md'}")
+    return 0

@@ -176,3 +176,22 @@ def test_a_report_replaces_an_earlier_report_but_never_a_users_file(tmp_path):
     with pytest.raises(ConfigError, match="notes.txt"):
         RunFolder(str(target), "--out", replace_report=True)
     assert _files(target) == {"report.md": b"new\n", "notes.txt": b"mine\n"}
+
+
+def test_an_interrupted_study_is_one_line_and_keeps_nothing(tmp_path):
+    before = _user_folder(tmp_path)
+    mine = tmp_path / "mine"
+    proc = subprocess.Popen([sys.executable, "-m", "cxsim.sensitivity", "customers.n=20000",
+                             "market.years=5", "--samples", "2", "--jobs", "2",
+                             "--no-progress", "--out", f"{mine}/report"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for(mine / ".report.cxsim-partial", proc)
+    time.sleep(1.5)  # into the runs, workers busy
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines == ["cxsim-sensitivity: interrupted; nothing kept"], err
+    assert "Traceback" not in out + err
+    assert _files(mine) == before  # nothing of theirs touched
+    assert sorted(p.name for p in mine.iterdir()) == ["data", "thesis.txt"]  # nor staged
