@@ -119,7 +119,16 @@ def check(args: argparse.Namespace, jobs: list[int] | None = None) -> str | None
         return cfg
 
     try:
+        if args.config_path:  # Hydra's flag: a whole config tree of the user's, unchecked
+            raise ConfigError(f"--config-path {args.config_path}: replaces cxsim's conf/ "
+                              "and cannot be checked; allowed: --config-dir DIR (your "
+                              "groups and presets, checked beside conf/'s)")
         parsed = preflight.parse_each(args.overrides)
+        modes = [o.input_line for o in parsed if o.get_key_element().lstrip("+~") ==
+                 "hydra.mode"]
+        if modes:  # -m does the sweep folder's checks; the override alone would skip them
+            raise ConfigError(f"{modes[0]}: the mode is set by a flag; allowed: cxsim -m "
+                              "key=a,b (a sweep), no flag (a single run)")
         sweeps = [o.input_line for o in parsed if o.is_sweep_override()]
         if sweeps and not args.multirun:
             raise ConfigError(f"{sweeps[0]}: a sweep needs -m; allowed: cxsim -m "

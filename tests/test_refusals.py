@@ -166,6 +166,12 @@ CASES: list[tuple[str, list[str], str]] = [
     # experiments
     ("experiments", ["experiment=nope"], "experiment"),
     ("experiments", ["experiment=disney_lift", "seed=-1"], "seed"),
+    # Hydra's other ways to name configs and the mode
+    ("cxsim", ["--config-path", "{cfg}"], "--config-path"),
+    ("cxsim", ["-cp", "{cfg}", *TINY], "--config-path"),
+    ("cxsim", ["hydra.mode=MULTIRUN", "hydra.sweep.dir={user}"], "hydra.mode"),
+    ("cxsim", ["-m", "hydra.mode=RUN", "seed=1,2"], "hydra.mode"),
+    ("cxsim", ["+hydra.mode=MULTIRUN"], "hydra.mode"),
     # experiments: code, the environment, folders, flags it does not take
     ("experiments", ["experiment=disney_lift", "+hydra.callbacks.x._target_=os.system",
                      "+hydra.callbacks.x.command=touch pwned"], "_target_"),
