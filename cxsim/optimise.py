@@ -42,6 +42,7 @@ from cxsim import size
 from cxsim.config import SERVICE_TOUCHPOINTS, TOUCHPOINTS, RunConfig
 from cxsim.optimise_report import plot_report, write_report
 from cxsim.programme import SPEND_LINES, Programme
+from cxsim.results import write_parquet  # NaN (a zero denominator) as null
 from cxsim.run import (
     OUTCOMES,
     TaskMap,
@@ -283,11 +284,11 @@ def optimise(budget: float, overrides: Sequence[str] = (), *, kpi: str = "profit
     runs = confirm(base, arms, replications=confirm_replications, seed=seed, jobs=jobs,
                    progress=progress)
     table = comparison(runs, kpi)
-    trials_df.to_parquet(out / "trials.parquet", index=False)
-    runs.to_parquet(out / "confirmation.parquet", index=False)
-    table.to_parquet(out / "comparison.parquet", index=False)
-    pd.DataFrame([{"arm": a, **v} for a, v in arms.items()]).to_parquet(
-        out / "allocations.parquet", index=False)
+    write_parquet(trials_df, out / "trials.parquet")
+    write_parquet(runs, out / "confirmation.parquet")
+    write_parquet(table, out / "comparison.parquet")
+    write_parquet(pd.DataFrame([{"arm": a, **v} for a, v in arms.items()]),
+                  out / "allocations.parquet")
     plot_report(out, trials_df, arms, table, lines, kpi, maximise)
     write_report(out, args={"budget": budget, "kpi": kpi, "trials": trials, "seed": seed,
                             "replications": replications, "confirm": confirm_replications,

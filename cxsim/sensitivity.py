@@ -40,6 +40,7 @@ import pandas as pd
 from cxsim import size
 from cxsim.config import TOUCHPOINTS, RunConfig
 from cxsim.programme import CONFIG_KEYS, Programme
+from cxsim.results import write_parquet  # NaN (a zero denominator) as null
 from cxsim.run import OUTCOMES, compose, replication_seed, run_many, seeded
 from cxsim.study_cli import at_least, input_error, progress_wanted, report_folder, study_parser
 
@@ -265,8 +266,8 @@ def sensitivity(overrides: Sequence[str] = (), *, method: str = "morris", sample
     table = analyse(factors, method, X, Y, seed)
     frame = pd.DataFrame(X, columns=[f.name for f in factors])
     frame["lift"] = Y
-    frame.to_parquet(out / "samples.parquet", index=False)
-    table.to_parquet(out / "indices.parquet", index=False)
+    write_parquet(frame, out / "samples.parquet")
+    write_parquet(table, out / "indices.parquet")
     touch = table[table["group"] == "touchpoint"]
     top = touch.iloc[0]["factor"] if len(touch) else None
     what = (f"lift of `{' '.join(treatment)}`" if treatment

@@ -195,3 +195,18 @@ def test_an_interrupted_study_is_one_line_and_keeps_nothing(tmp_path):
     assert "Traceback" not in out + err
     assert _files(mine) == before  # nothing of theirs touched
     assert sorted(p.name for p in mine.iterdir()) == ["data", "thesis.txt"]  # nor staged
+
+
+def test_experiment_reports_write_a_zero_denominator_as_null(tmp_path):
+    import pandas as pd
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # experiments/
+    from experiments.common import Report
+
+    report = Report(tmp_path, exp=None)
+    frame = pd.DataFrame({"arm": ["a", "b"], "nps": [12.5, float("nan")]})
+    report.data("rates", frame)
+    report.table("shown", frame, show=False)
+    for name in ("rates", "shown"):
+        _no_nan_only_null(tmp_path / f"{name}.parquet")
+        assert pd.read_parquet(tmp_path / f"{name}.parquet").equals(frame)  # read back as NaN
