@@ -45,16 +45,18 @@ def to_run_config(cfg: DictConfig) -> RunConfig:
     return obj
 
 
-def compose_config(overrides: list[str] | None = None, config_name: str = "config"
-                   ) -> DictConfig:
-    """Compose ``conf/`` with command-line style overrides (no run folder is made)."""
+def compose_config(overrides: list[str] | None = None, config_name: str = "config",
+                   hydra: bool = False) -> DictConfig:
+    """Compose ``conf/`` with command-line style overrides (no run folder is made);
+    ``hydra=True`` keeps Hydra's own node."""
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
     if GlobalHydra.instance().is_initialized():
         GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
-        return compose(config_name=config_name, overrides=list(overrides or []))
+        return compose(config_name=config_name, overrides=list(overrides or []),
+                       return_hydra_config=hydra)
 
 
 def load_config(overrides: list[str] | None = None, config_name: str = "config"
@@ -74,6 +76,10 @@ def explain(exc: BaseException) -> str:
     msgs = []
     e: BaseException | None = exc
     while e is not None:
+        mark = getattr(e, "problem_mark", None)
+        if mark is not None:  # malformed YAML: the file and line
+            return (f"{mark.name}:{mark.line + 1}: not valid YAML "
+                    f"({getattr(e, 'problem', None) or 'unreadable'}); allowed: a YAML mapping")
         msgs.append(str(e))
         e = e.__cause__ or e.__context__
     text = "\n".join(msgs)
@@ -100,6 +106,10 @@ def explain(exc: BaseException) -> str:
         full = re.search(r"full_key: ([\w.\[\]]+)", text)
         key = full.group(1) if full else "a key"
         return f"{key}={m.group(1)!r} is not a valid {m.group(2).lower()}"
+    m = re.search(r"Cannot find primary config '([^']+)'", text)
+    if m:
+        return f"--config-name {m.group(1)}: no such config; allowed: config, or a file " \
+            "in --config-dir"
     m = re.search(r"Could not override '([^']+)'", text)
     if m:
         return f"cannot set {m.group(1)!r}: no such key (groups: {', '.join(_groups())})"

@@ -38,9 +38,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxsim import size
 from cxsim.config import SERVICE_TOUCHPOINTS, TOUCHPOINTS, RunConfig
 from cxsim.optimise_report import plot_report, write_report
 from cxsim.programme import SPEND_LINES, Programme
+from cxsim.results import write_parquet  # NaN (a zero denominator) as null
 from cxsim.run import (
     OUTCOMES,
     TaskMap,
@@ -52,7 +54,7 @@ from cxsim.run import (
     seeded,
     t_interval,
 )
-from cxsim.study_cli import input_error, progress_wanted, report_folder, study_parser
+from cxsim.study_cli import at_least, input_error, progress_wanted, report_folder, study_parser
 
 LINES = SPEND_LINES
 """Budget lines an allocation can fund: the touchpoints, then people and standards."""
@@ -282,11 +284,11 @@ def optimise(budget: float, overrides: Sequence[str] = (), *, kpi: str = "profit
     runs = confirm(base, arms, replications=confirm_replications, seed=seed, jobs=jobs,
                    progress=progress)
     table = comparison(runs, kpi)
-    trials_df.to_parquet(out / "trials.parquet", index=False)
-    runs.to_parquet(out / "confirmation.parquet", index=False)
-    table.to_parquet(out / "comparison.parquet", index=False)
-    pd.DataFrame([{"arm": a, **v} for a, v in arms.items()]).to_parquet(
-        out / "allocations.parquet", index=False)
+    write_parquet(trials_df, out / "trials.parquet")
+    write_parquet(runs, out / "confirmation.parquet")
+    write_parquet(table, out / "comparison.parquet")
+    write_parquet(pd.DataFrame([{"arm": a, **v} for a, v in arms.items()]),
+                  out / "allocations.parquet")
     plot_report(out, trials_df, arms, table, lines, kpi, maximise)
     write_report(out, args={"budget": budget, "kpi": kpi, "trials": trials, "seed": seed,
                             "replications": replications, "confirm": confirm_replications,
@@ -320,19 +322,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         a.lines = lines_of(a.lines)
         if a.budget is None:
             a.budget = default_budget()
-        if a.budget <= 0 or a.trials < 1 or a.replications < 1 or a.confirm < 2:
-            raise ValueError("allowed: --budget > 0, --trials >= 1, --replications >= 1, "
-                             "--confirm >= 2")
-        compose(a.overrides)
+        if not 0 < a.budget < float("inf"):
+            raise ValueError(f"--budget {a.budget}; allowed: --budget > 0 (k$ a year)")
+        for flag, value, low in (("--trials", a.trials, 1), ("--replications",
+                                 a.replications, 1), ("--confirm", a.confirm, 2),
+                                 ("--batch", a.batch, 1)):
+            at_least(flag, value, low)
+        size.check(compose(a.overrides))  # one line, not a worker's MemoryError
 
-    if (code := input_error("cxsim-optimise", check)) is not None:
+    if (code := input_error("cxsim-optimise", check, a)) is not None:
         return code
-    out = optimise(a.budget, a.overrides, kpi=a.kpi, lines=a.lines, trials=a.trials,
-                   replications=a.replications, confirm_replications=a.confirm, seed=a.seed,
-                   batch=a.batch, jobs=a.jobs, storage=a.storage, out=a.out,
-                   progress=progress_wanted(a), maximise=not a.minimise)
-    print(f"cxsim-optimise: report -> {out / 'report.md'}")
-    return 0
+    from cxsim.study_cli import staged_report  # staged folder, one-line interrupts
+
+    return staged_report("cxsim-optimise", "optimise", a.out, lambda out: optimise(
+        a.budget, a.overrides, kpi=a.kpi, lines=a.lines, trials=a.trials,
+        replications=a.replications, confirm_replications=a.confirm, seed=a.seed,
+        batch=a.batch, jobs=a.jobs, storage=a.storage, out=out,
+        progress=progress_wanted(a), maximise=not a.minimise))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields, is_dataclass, replace
+from pathlib import Path
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override, Transformer
@@ -27,6 +28,20 @@ Compose = Callable[[list[str]], RunConfig]
 def parse_overrides(texts: Sequence[str]) -> list[Override]:
     """Hydra's own parse of command-line overrides (sweeps, groups, ``+``/``~``)."""
     return OverridesParser.create().parse_overrides(list(texts))
+
+
+def parse_each(texts: Sequence[str]) -> list[Override]:
+    """:func:`parse_overrides`, naming the override Hydra's grammar could not read."""
+    out = []
+    for text in texts:
+        try:
+            out.extend(parse_overrides([text]))
+        except Exception:  # noqa: BLE001 - Hydra's parse errors do not name the override
+            raise ConfigError(
+                f"{text}: cannot read this override; allowed: key=value, key=[a,b], "
+                "-m key=a,b; quote text with spaces or non-ASCII letters: key='Händler'"
+            ) from None
+    return out
 
 
 def swept_values(overrides: Sequence[Override]) -> dict[str, object]:
@@ -99,21 +114,42 @@ def _shortcut(base: RunConfig, first: Sequence[str], job: Sequence[str],
 
 
 def check_jobs(jobs: Sequence[Sequence[str]], values: Mapping[str, object],
-               compose: Compose) -> None:
+               compose: Compose, inspect: Callable[[RunConfig], None] | None = None) -> None:
     """Raise the first job's error unless every job makes a valid :class:`RunConfig`.
 
     ``values`` maps swept ``key=value`` texts to their parsed values
-    (:func:`swept_values`); ``compose`` builds a job's config in full.
+    (:func:`swept_values`); ``compose`` builds a job's config in full;
+    ``inspect`` (e.g. the size guard) sees every job's config and may raise too.
     """
     if not jobs:
         return
     first = list(jobs[0])
     base = compose(first)
+    if inspect is not None:
+        inspect(base)
     for job in jobs[1:]:
-        if _shortcut(base, first, job, values) is None:
-            compose(list(job))
+        cfg = _shortcut(base, first, job, values) or compose(list(job))
+        if inspect is not None:
+            inspect(cfg)
 
 
 def task_overrides(overrides: Sequence[Override]) -> list[Override]:
     """The overrides that set the model's config (not ``hydra.*``)."""
     return [o for o in overrides if not o.is_hydra_override()]
+
+
+def check_group_values(overrides: Sequence[Override], conf_dir: Path | None = None) -> None:
+    """Refuse a config group given something other than a preset name (``market=5``),
+    which Hydra reports without naming the group."""
+    from cxsim.compose import CONF_DIR
+
+    root = conf_dir or CONF_DIR
+    for o in overrides:
+        key = o.get_key_element().lstrip("+~")
+        if "." in key or not (root / key).is_dir() or o.is_sweep_override():
+            continue
+        value = o.value()
+        if not isinstance(value, (str, list)):
+            names = sorted(p.stem for p in (root / key).glob("*.yaml"))
+            raise ConfigError(f"{key}={value} is not a preset name; allowed: "
+                              f"{', '.join(names)}")

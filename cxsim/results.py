@@ -8,6 +8,7 @@ all of them exist, so a run that fails leaves nothing half written.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -27,6 +28,55 @@ WEEKLY = "weekly_metrics.parquet"
 CUSTOMERS = "customers.parquet"
 SUMMARY = "summary.json"
 CONFIG = "config.json"
+MANIFEST = "manifest.json"  # written last: every file's size and SHA-256
+
+
+def write_parquet(frame: pd.DataFrame, path: str | os.PathLike) -> None:
+    """``frame.to_parquet``, with every NaN (a rate with a zero denominator) written as
+    null, as ``summary.json`` writes it; pandas reads both back as NaN."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for i, f in enumerate(table.schema):
+        if pa.types.is_floating(f.type):
+            col = table.column(i)
+            table = table.set_column(i, f, pc.if_else(pc.is_nan(col),
+                                                      pa.scalar(None, f.type), col))
+    pq.write_table(table, path)
+
+
+def file_hash(path: Path) -> str:
+    """SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_manifest(folder: Path) -> None:
+    """Record every result file under ``folder`` with its hash (not hidden files, nor
+    Hydra's log, which may grow after the run, nor provenance, written after)."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not any(
+        part.startswith(".") for part in p.relative_to(folder).parts)
+        and p.name not in (MANIFEST, "provenance.json") and p.suffix != ".log")
+    entries = {str(p.relative_to(folder)): {"bytes": p.stat().st_size, "sha256": file_hash(p)}
+               for p in files}
+    tmp = folder / f".{MANIFEST}.tmp"
+    tmp.write_text(json.dumps(entries, indent=1))
+    tmp.rename(folder / MANIFEST)
+
+
+def manifest_ok(folder: Path) -> bool:
+    """True if ``folder``'s manifest exists and every file it lists has its size and hash."""
+    try:
+        entries = json.loads((folder / MANIFEST).read_text())
+        return all((folder / name).stat().st_size == e["bytes"]
+                   and file_hash(folder / name) == e["sha256"] for name, e in entries.items())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
 
 
 def config_json(cfg: RunConfig) -> str:
@@ -88,15 +138,20 @@ def summary_dict(model: CxModel, weekly: pd.DataFrame) -> dict:
     }
 
 
-def write_run(model: CxModel, output_dir: str | os.PathLike, *, plots: bool = True) -> Path:
-    """Write the run's files into ``output_dir`` atomically; return the folder."""
+def write_run(model: CxModel, output_dir: str | os.PathLike, *, plots: bool = True,
+              started: str | None = None) -> Path:
+    """Write the run's files into ``output_dir`` atomically, then ``provenance.json``
+    and, last, the manifest; return the folder."""
+    from cxsim import provenance
+
     out = Path(output_dir)
+    (out / MANIFEST).unlink(missing_ok=True)  # a rerun: incomplete until written anew
     out.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".partial-", dir=out))
     try:
         weekly = weekly_frame(model)
-        weekly.to_parquet(stage / WEEKLY, index=False)
-        customers_frame(model).to_parquet(stage / CUSTOMERS, index=False)
+        write_parquet(weekly, stage / WEEKLY)
+        write_parquet(customers_frame(model), stage / CUSTOMERS)
         (stage / SUMMARY).write_text(json.dumps(summary_dict(model, weekly), indent=2))
         (stage / CONFIG).write_text(config_json(model.cfg))
         if plots:
@@ -110,4 +165,6 @@ def write_run(model: CxModel, output_dir: str | os.PathLike, *, plots: bool = Tr
             item.rename(target)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+    provenance.write(out, started)  # not in the manifest: it differs from run to run
+    write_manifest(out)  # last: a folder with a manifest is complete
     return out

@@ -39,7 +39,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxsim import size
 from cxsim.config import RunConfig
+from cxsim.interrupts import cancel_on_exit, ignore_interrupts
 from cxsim.metrics import summarise
 from cxsim.model import CxModel
 from cxsim.results import (
@@ -49,6 +51,7 @@ from cxsim.results import (
     WEEKLY,
     config_json,
     customers_frame,
+    manifest_ok,
     weekly_frame,
     write_run,
 )
@@ -93,17 +96,38 @@ def outcomes_of(model: CxModel) -> Outcomes:
     return Outcomes(config=model.cfg, weekly=weekly, stores=summarise(weekly), model=model)
 
 
+_RUNNING: list[CxModel] = []  # the model this process is stepping (for an interrupt's line)
+
+
+def where_now() -> str:
+    """Where this process's run is, for an interrupt's line: ``at week N``, ..."""
+    if not _RUNNING:
+        return "while setting up or writing"
+    week = int(_RUNNING[-1].market.week)
+    return f"at week {week}" if week >= 0 else f"in warm-up week {week}"
+
+
 def run(cfg: RunConfig) -> Outcomes:
-    """Build the model, run it to its horizon (a progress bar if ``cfg.progress``)."""
+    """Build the model, run it to its horizon (a progress bar if ``cfg.progress``).
+
+    A config that would not fit in memory raises :class:`~cxsim.config.ConfigError`
+    before anything is allocated (:mod:`cxsim.size`)."""
+    size.check(cfg)
     model = CxModel(cfg)
-    model.run(progress=cfg.progress)
+    _RUNNING.append(model)
+    try:
+        model.run(progress=cfg.progress)
+    finally:
+        _RUNNING.remove(model)
     return outcomes_of(model)
 
 
-def run_to_folder(cfg: RunConfig, folder: str | os.PathLike) -> Outcomes:
-    """:func:`run`, then write the run folder (``cxsim.results``; plots if ``cfg.plots``)."""
+def run_to_folder(cfg: RunConfig, folder: str | os.PathLike, started: str | None = None
+                  ) -> Outcomes:
+    """:func:`run`, then write the run folder (``cxsim.results``; plots if ``cfg.plots``);
+    ``started`` (ISO time) goes into its ``provenance.json``."""
     out = run(cfg)
-    write_run(out.model, folder, plots=cfg.plots)
+    write_run(out.model, folder, plots=cfg.plots, started=started)
     return out
 
 
@@ -219,7 +243,10 @@ def pool(jobs: int = 1) -> Iterator[TaskMap]:
     if n == 1:
         yield serial
         return
-    with ProcessPoolExecutor(max_workers=n, mp_context=_context()) as executor:
+    # Workers ignore Ctrl-C (the parent reports it as one line); an interrupt or
+    # failure in the parent cancels what is queued instead of waiting for it.
+    with ProcessPoolExecutor(max_workers=n, mp_context=_context(),
+                             initializer=ignore_interrupts) as executor, cancel_on_exit(executor):
         with warnings.catch_warnings():
             # Every worker is forked by the first submit, here, before any thread of
             # ours (a progress bar) exists. The only other threads are numpy's native
@@ -286,9 +313,10 @@ RESULT_FILES = (WEEKLY, CUSTOMERS, SUMMARY, CONFIG)
 
 
 def is_complete(folder: str | os.PathLike) -> bool:
-    """True if the folder holds every result file of a finished run."""
+    """True if the folder holds every result file of a finished run, each as its
+    manifest (written last) records it: a corrupt or truncated file makes it incomplete."""
     job = Path(folder)
-    if not all((job / f).is_file() for f in RESULT_FILES):
+    if not all((job / f).is_file() for f in RESULT_FILES) or not manifest_ok(job):
         return False
     try:
         cfg = json.loads((job / CONFIG).read_text())

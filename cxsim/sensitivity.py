@@ -37,10 +37,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxsim import size
 from cxsim.config import TOUCHPOINTS, RunConfig
 from cxsim.programme import CONFIG_KEYS, Programme
+from cxsim.results import write_parquet  # NaN (a zero denominator) as null
 from cxsim.run import OUTCOMES, compose, replication_seed, run_many, seeded
-from cxsim.study_cli import input_error, progress_wanted, report_folder, study_parser
+from cxsim.study_cli import at_least, input_error, progress_wanted, report_folder, study_parser
 
 
 @dataclass(frozen=True)
@@ -264,8 +266,8 @@ def sensitivity(overrides: Sequence[str] = (), *, method: str = "morris", sample
     table = analyse(factors, method, X, Y, seed)
     frame = pd.DataFrame(X, columns=[f.name for f in factors])
     frame["lift"] = Y
-    frame.to_parquet(out / "samples.parquet", index=False)
-    table.to_parquet(out / "indices.parquet", index=False)
+    write_parquet(frame, out / "samples.parquet")
+    write_parquet(table, out / "indices.parquet")
     touch = table[table["group"] == "touchpoint"]
     top = touch.iloc[0]["factor"] if len(touch) else None
     what = (f"lift of `{' '.join(treatment)}`" if treatment
@@ -325,17 +327,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     a = p.parse_args(argv)
 
     def check() -> None:
-        if a.samples < 2 or a.replications < 1:
-            raise ValueError("allowed: --samples >= 2, --replications >= 1")
-        compose([*a.overrides, *a.treatment])
+        at_least("--samples", a.samples, 2)
+        at_least("--replications", a.replications, 1)
+        size.check(compose([*a.overrides, *a.treatment]))  # before any worker starts
 
-    if (code := input_error("cxsim-sensitivity", check)) is not None:
+    if (code := input_error("cxsim-sensitivity", check, a)) is not None:
         return code
-    out = sensitivity(a.overrides, method=a.method, samples=a.samples, kpi=a.kpi,
-                      replications=a.replications, seed=a.seed, treatment=a.treatment,
-                      jobs=a.jobs, out=a.out, progress=progress_wanted(a))
-    print(f"cxsim-sensitivity: report -> {out / 'report.md'}")
-    return 0
+    from cxsim.study_cli import staged_report  # staged folder, one-line interrupts
+
+    return staged_report("cxsim-sensitivity", "sensitivity", a.out, lambda out: sensitivity(
+        a.overrides, method=a.method, samples=a.samples, kpi=a.kpi,
+        replications=a.replications, seed=a.seed, treatment=a.treatment,
+        jobs=a.jobs, out=out, progress=progress_wanted(a)))
 
 
 if __name__ == "__main__":

@@ -38,7 +38,6 @@ Run by hand (e.g. on a sweep that was stopped, or from several machines)::
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import math
@@ -55,6 +54,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 from cxsim.programme import Programme
+from cxsim.results import write_parquet
 from cxsim.run import is_complete
 from cxsim.sweep_lift import BAND_COLUMNS, IDENTITY, lift_axes, lift_bands, plot_sweep
 
@@ -208,7 +208,7 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.close(fd)
     try:
-        frame.to_parquet(tmp, index=False)
+        write_parquet(frame, tmp)  # NaN as null, as in every result file
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -265,17 +265,22 @@ class SweepCallback(Callback):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m cxsim.sweep SWEEP_DIR``: (re)aggregate a sweep folder."""
-    parser = argparse.ArgumentParser(
+    from cxsim.safety import SWEEP_MARK
+    from cxsim.study_cli import OneLineParser
+
+    parser = OneLineParser(
         prog="cxsim-aggregate",
         description="Gather a sweep's job folders into sweep_summary.parquet and plots.")
     parser.add_argument("sweep_dir", help="the multirun's hydra.sweep.dir")
     parser.add_argument("--no-plots", action="store_true", help="write the tables only")
     args = parser.parse_args(argv)
-    try:
-        table = aggregate(args.sweep_dir, plots=not args.no_plots)
-    except FileNotFoundError as exc:
-        print(f"cxsim-aggregate: error: {exc}", file=sys.stderr)
-        return 2
+    root = Path(args.sweep_dir)
+    if not root.is_dir():
+        parser.error(f"no sweep folder {root}; allowed: a multirun's hydra.sweep.dir")
+    if not ((root / SWEEP_MARK).is_file() or (root / "multirun.yaml").is_file()):
+        parser.error(f"{root} is not a cxsim sweep folder (no multirun.yaml); allowed: "
+                     "a multirun's hydra.sweep.dir")
+    table = aggregate(args.sweep_dir, plots=not args.no_plots)
     root = Path(args.sweep_dir)
     jobs = table["job"].nunique() if len(table) else 0
     print(f"cxsim-aggregate: {jobs} jobs, {len(table)} rows -> {root / SWEEP_SUMMARY}")

@@ -29,6 +29,7 @@ import pandas as pd  # noqa: E402
 from omegaconf import DictConfig, OmegaConf  # noqa: E402
 
 from cxsim.config import TOUCHPOINTS, DealerSpec, RunConfig, TouchpointValues  # noqa: E402
+from cxsim.results import write_parquet  # noqa: E402 - NaN (a zero denominator) as null
 from cxsim.run import compose  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -178,7 +179,7 @@ class Report:
     def table(self, name: str, df: pd.DataFrame, caption: str = "", *, show: bool = True,
               console: bool = False, digits: int = 3) -> None:
         """Write ``<name>.parquet``; add it to the report (and the console) as a table."""
-        df.to_parquet(self.out / f"{name}.parquet", index=False)
+        write_parquet(df, self.out / f"{name}.parquet")
         if show:
             md = markdown_table(df, digits)
             self.parts.append((f"**{caption}**\n\n" if caption else "") + md)
@@ -187,7 +188,7 @@ class Report:
 
     def data(self, name: str, df: pd.DataFrame) -> None:
         """Write ``<name>.parquet`` without showing it."""
-        df.to_parquet(self.out / f"{name}.parquet", index=False)
+        write_parquet(df, self.out / f"{name}.parquet")
 
     def figure(self, name: str, fig: plt.Figure, caption: str) -> None:
         path = self.out / f"{name}.png"

@@ -21,6 +21,8 @@ from cxsim.config.common import (
     TOUCHPOINTS,
     WEEKS_PER_YEAR,
     ConfigError,
+    check_all,
+    limits,
 )
 from cxsim.config.customers import CustomersConfig, SegmentSpec
 from cxsim.config.dealers import DealersConfig, DealerSpec, TouchpointValues
@@ -57,7 +59,7 @@ __all__ = [
 class RunConfig:
     """Everything one simulation run needs."""
 
-    seed: int = 0
+    seed: int = field(default=0, metadata=limits(0, 2**63 - 1, "numpy's seed range"))
     sample: SampleConfig = field(default_factory=SampleConfig)
     customers: CustomersConfig = field(default_factory=CustomersConfig)
     dealers: DealersConfig = field(default_factory=DealersConfig)
@@ -72,8 +74,7 @@ class RunConfig:
     plots: bool = True  # write PNG plots with the results
 
     def __post_init__(self) -> None:
-        if self.seed < 0:
-            raise ConfigError(f"seed={self.seed} is negative; allowed: seed >= 0")
+        check_all(self)  # every key: finite, in its range, short printable text
         if self.engine not in ("fast", "stepped"):
             raise ConfigError(f"engine={self.engine!r}; allowed: fast, stepped")
         n_d = len(self.dealers.dealers)

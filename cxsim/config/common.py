@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import math
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import fields, is_dataclass
+from typing import Any
 
 TOUCHPOINTS: tuple[str, ...] = (
     "marketing",
@@ -52,3 +56,55 @@ def _check_fields(obj: object, prefix: str, probs=(), nonneg=(), positive=()) ->
         _check_nonneg(f"{prefix}.{name}", getattr(obj, name))
     for name in positive:
         _check_positive(f"{prefix}.{name}", getattr(obj, name))
+
+
+# -- one check over every field ---------------------------------------------------------------
+INT_LIMIT = 10**9
+"""Every integer key lies in [-INT_LIMIT, INT_LIMIT] unless its field says otherwise."""
+TEXT_LIMIT = 100
+"""Every text key is 1..TEXT_LIMIT characters, without control characters."""
+
+
+def limits(lo: float | None = None, hi: float | None = None, why: str = "") -> dict:
+    """Field metadata: the allowed closed range ``lo <= value <= hi`` (and why)."""
+    return {"range": (lo, hi), "why": why}
+
+
+def _allowed(key: str, lo: float | None, hi: float | None) -> str:
+    if lo is not None and hi is not None:
+        return f"{lo} <= {key} <= {hi}"
+    return f"{key} >= {lo}" if lo is not None else f"{key} <= {hi}"
+
+
+def _check_value(key: str, value: object, meta: Mapping[str, Any]) -> None:
+    lo, hi = meta.get("range", (None, None))
+    if isinstance(value, bool):
+        return
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{key}={value} is not a finite number; allowed: a finite number")
+    if isinstance(value, int) and lo is None and hi is None:
+        lo, hi = -INT_LIMIT, INT_LIMIT
+    if isinstance(value, (int, float)) and (
+            (lo is not None and value < lo) or (hi is not None and value > hi)):
+        why = f" ({meta['why']})" if meta.get("why") else ""
+        raise ConfigError(f"{key}={value} is out of range{why}; allowed: "
+                          f"{_allowed(key, lo, hi)}")
+    if isinstance(value, str):
+        if not 0 < len(value) <= TEXT_LIMIT or any(
+                unicodedata.category(c).startswith("C") for c in value):
+            raise ConfigError(f"{key}={value[:40]!r} is not a short text; allowed: 1 to "
+                              f"{TEXT_LIMIT} printable characters")
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check_value(f"{key}[{i}]", item, meta)
+    if is_dataclass(value):
+        check_all(value, key)
+
+
+def check_all(obj: object, prefix: str = "") -> None:
+    """Every field of a config dataclass, and of those inside it: floats finite, numbers
+    in their field's ``limits`` (integers in +-INT_LIMIT by default), texts short and
+    printable. Raises :class:`ConfigError` naming the first dotted key that is not."""
+    for f in fields(obj):  # type: ignore[arg-type]
+        key = f"{prefix}.{f.name}" if prefix else f.name
+        _check_value(key, getattr(obj, f.name), f.metadata)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cxsim.config.common import ConfigError, _check_fields, _check_nonneg
+from cxsim.config.common import ConfigError, _check_fields, _check_nonneg, limits
 
 
 def _car_season() -> list[float]:
@@ -20,9 +20,10 @@ class MarketConfig:
     industry: str = "car"
     households: float = 20_000.0  # real households in the market (the owner base the
     # simulated sample stands for); assumption: a metro market of three stores
-    years: float = 5.0  # simulated horizon (recorded weeks = 52 x years)
-    warmup_weeks: int = 52  # weeks simulated before recording, so service bonds and
-    # ratings settle; assumption
+    # simulated horizon (recorded weeks = 52 x years)
+    years: float = field(default=5.0, metadata=limits(0, 100, "a century at most"))
+    # weeks simulated before recording, so service bonds and ratings settle; assumption
+    warmup_weeks: int = field(default=52, metadata=limits(0, 520, "ten years at most"))
     friction_start: float = 1.0  # digital friction phi at week 0
     friction_decline: float = 0.04  # fractional fall a year ("a few %"); assumption
     friction_floor: float = 0.2  # phi never falls below this; assumption

@@ -20,8 +20,9 @@ APP = "cxsim.dashboard.app"
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     from cxsim.dashboard.market import DEFAULT_CUSTOMERS, DEFAULT_INDUSTRY, DEFAULT_PRESET
+    from cxsim.study_cli import OneLineParser
 
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog="cxsim-dashboard",
         description="Serve the trainer dashboard: the same market without and with the "
                     "programme, live in a browser.")
@@ -84,8 +85,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cxsim-dashboard: unknown industry {args.industry!r}; allowed: "
               f"{', '.join(industries())}", file=sys.stderr)
         return 2
-    if args.customers < 1:
-        print("cxsim-dashboard: --customers must be at least 1", file=sys.stderr)
+    if not 1 <= args.customers <= 10**6:
+        print(f"cxsim-dashboard: error: --customers {args.customers}; allowed: 1 <= "
+              "--customers <= 1000000 (a live page)", file=sys.stderr)
+        return 2
+    if not 0 <= args.port <= 65535:
+        print(f"cxsim-dashboard: error: --port {args.port}; allowed: 0 <= --port <= 65535",
+              file=sys.stderr)
         return 2
     try:  # fail here, in one line, rather than in the browser
         build_config(args.preset, args.industry, args.customers, args.seed, args.overrides)
