@@ -32,12 +32,13 @@ def estimate_bytes(cfg: RunConfig) -> int:
     c = cfg.customers
     per = BYTES_PER_CUSTOMER + BYTES_PER_TIE * max(0, c.network_degree - 6)
     table = BYTES_PER_DEALER_WEEK * len(cfg.dealers.dealers) * (cfg.weeks + 1)
-    return int(BASE_BYTES + per * c.n + table)
+    return int(BASE_BYTES + per * cfg.sample.customers + table)
 
 
 def estimate_seconds(cfg: RunConfig) -> float:
     """Rough wall time of one run on one core."""
-    return cfg.sample.customers * (cfg.weeks + cfg.market.warmup_weeks) / CUSTOMER_WEEKS_PER_SECOND
+    weeks = cfg.weeks + cfg.market.warmup_weeks
+    return cfg.sample.customers * weeks / CUSTOMER_WEEKS_PER_SECOND
 
 
 def available_bytes() -> int | None:

@@ -205,8 +205,8 @@ def _user_files(root: Path) -> None:
     marker = root / "pwned"
     (cfg / "customers" / "evil.yaml").write_text(
         f"boom:\n  _target_: os.system\n  command: touch {marker}\n")
-    (cfg / "customers" / "envy.yaml").write_text("n: ${oc.env:HOME}\n")
-    (cfg / "customers" / "broken.yaml").write_text("n: [1, 2\nfoo: : bar\n")
+    (cfg / "customers" / "envy.yaml").write_text("attitude_mean: ${oc.env:HOME}\n")
+    (cfg / "customers" / "broken.yaml").write_text("attitude_mean: [1, 2\nfoo: : bar\n")
     (cfg / "hydra" / "callbacks" / "evil.yaml").write_text(
         f"evil:\n  _target_: os.system\n  command: touch {marker}\n")
 

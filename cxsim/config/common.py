@@ -90,10 +90,11 @@ def _check_value(key: str, value: object, meta: Mapping[str, Any]) -> None:
         raise ConfigError(f"{key}={value} is out of range{why}; allowed: "
                           f"{_allowed(key, lo, hi)}")
     if isinstance(value, str):
-        if not 0 < len(value) <= TEXT_LIMIT or any(
+        shortest = 0 if meta.get("empty_ok") else 1
+        if not shortest <= len(value) <= TEXT_LIMIT or any(
                 unicodedata.category(c).startswith("C") for c in value):
-            raise ConfigError(f"{key}={value[:40]!r} is not a short text; allowed: 1 to "
-                              f"{TEXT_LIMIT} printable characters")
+            raise ConfigError(f"{key}={value[:40]!r} is not a short text; allowed: "
+                              f"{shortest} to {TEXT_LIMIT} printable characters")
     if isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
             _check_value(f"{key}[{i}]", item, meta)

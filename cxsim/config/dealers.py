@@ -35,7 +35,8 @@ class DealerSpec:
     """One dealership in real units: place, starting qualities, capacity and margins."""
 
     name: str = "Dealer A"
-    group: str = ""  # the dealer group that owns the store ("" = independent owner)
+    # the dealer group that owns the store ("" = an owner of this store alone)
+    group: str = field(default="", metadata={"empty_ok": True})
     x_km: float = 0.0  # km; location in the market square; assumption
     y_km: float = 0.0  # km
     # 0-10 per touchpoint; 7.5 is the prototype's workable Q0 (MODEL.md);
