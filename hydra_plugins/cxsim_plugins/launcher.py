@@ -16,7 +16,6 @@ same. Needs the ``fork`` start method (Linux; elsewhere use joblib).
 import logging
 import multiprocessing
 import os
-import signal
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -29,6 +28,8 @@ from hydra.core.utils import JobReturn, configure_log, filter_overrides, run_job
 from hydra.plugins.launcher import Launcher
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, open_dict
+
+from cxsim.interrupts import cancel_on_exit, ignore_interrupts
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +45,6 @@ ConfigStore.instance().store(group="hydra/launcher", name="cxsim_pool", node=Poo
 
 # What every worker inherits from the parent at fork: set just before the pool starts.
 _SHARED: dict[str, Any] = {}
-
-
-def _quiet_worker() -> None:
-    """Workers leave Ctrl-C to the parent (which reports it in one line and stops
-    them); SIGTERM from the parent ends a worker at once."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _run(idx: int, overrides: list[str]) -> JobReturn:
@@ -96,21 +90,17 @@ class PoolLauncher(Launcher):
             log.info(f"\t#{idx} : {' '.join(filter_overrides(overrides))}")
         _SHARED.update(hydra_context=self.hydra_context, config=self.config,
                        task=self.task_function)
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_quiet_worker,
+        # Workers leave Ctrl-C to the parent, which reports it in one line.
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=ignore_interrupts,
                                    mp_context=multiprocessing.get_context("fork"))
         try:
-            futures = [pool.submit(_run, initial_job_idx + idx, list(overrides))
-                       for idx, overrides in enumerate(job_overrides)]
-            results = [f.result() for f in futures]
-        except BaseException:
-            # An interrupt (or a failed job): stop at once. Jobs not started are
+            # An interrupt (or a failed job) stops at once: jobs not started are
             # cancelled; running ones are killed, leaving only their staging folders,
             # which the resumed sweep removes. Finished jobs stay complete.
-            processes = list((getattr(pool, "_processes", None) or {}).values())
-            pool.shutdown(wait=False, cancel_futures=True)
-            for proc in processes:
-                proc.terminate()
-            raise
+            with cancel_on_exit(pool):
+                futures = [pool.submit(_run, initial_job_idx + idx, list(overrides))
+                           for idx, overrides in enumerate(job_overrides)]
+                results = [f.result() for f in futures]
         finally:
             _SHARED.clear()
         pool.shutdown()
