@@ -113,3 +113,46 @@ class Draws:
     def normal_matrix(self, purpose: str, week: int, ids: np.ndarray, k: int) -> np.ndarray:
         """Standard normals of shape (len(ids), k)."""
         return ndtri(self.uniform_matrix(purpose, week, ids, k))
+
+
+class BatchDraws(Draws):
+    """The draws of several replications stacked in one batch (:mod:`cxsim.batch`).
+
+    Row ``r * n + i`` is customer ``i`` of replication ``r``: its numbers are keyed
+    by the local id ``i`` under replication ``r``'s own seed, so each replication
+    draws exactly what it would alone (the key's sum is taken mod 2**64 either way).
+    """
+
+    def __init__(self, seeds: list[int], n: int) -> None:
+        super().__init__(seeds[0])
+        self.seeds = [int(s) for s in seeds]
+        self.n = int(n)  # customers per replication
+        self._roots = _mix(np.array(self.seeds, dtype=np.uint64) + _GOLD)
+        self._rep_bases: dict[str, np.ndarray] = {}
+
+    def _bases(self, purpose: str, week: int, slot: int) -> np.ndarray:
+        """Each replication's base key (R,) for this purpose, week and slot."""
+        p = self._rep_bases.get(purpose)
+        if p is None:
+            p = self._rep_bases[purpose] = _mix(np.uint64(purpose_key(purpose)) ^ self._roots)
+        return p + np.uint64(((week & 0xFFFFFFFF) * _KW + slot * _KS) & _MASK)
+
+    def _split(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ids = np.asarray(ids, dtype=np.int64)
+        rep = ids // self.n
+        return rep, (ids - rep * self.n).astype(np.uint64)
+
+    def uniform(self, purpose: str, week: int, ids: np.ndarray, slot: int = 0) -> np.ndarray:
+        rep, local = self._split(ids)
+        x = local * _GOLD
+        x += self._bases(purpose, week, slot)[rep]
+        return _to_unit(_mix(x))
+
+    def uniform_rows(self, purpose: str, week: int, ids: np.ndarray, k: int,
+                     first: int = 0) -> np.ndarray:
+        rep, local = self._split(ids)
+        key = local * _GOLD
+        key += self._bases(purpose, week, first)[rep]
+        steps = np.array([(j * _KS) & _MASK for j in range(k)], dtype=np.uint64)
+        x = key[None, :] + steps[:, None]
+        return _to_unit(_mix(x))

@@ -48,6 +48,21 @@ class DealerArrays:
 
 
 @dataclass
+class BatchLayout:
+    """How replications are stacked in a batch (:mod:`cxsim.batch`): customer row
+    ``r * n + i`` and dealer ``r * nd + j`` belong to replication ``r``."""
+
+    reps: int
+    n: int  # customers per replication
+    nd: int  # dealers per replication
+    in_market: np.ndarray  # customers shopping now, per replication
+    entered: np.ndarray  # customers who entered the market this week, per replication
+
+    def rep_of(self, ids: np.ndarray) -> np.ndarray:
+        return np.asarray(ids, dtype=np.int64) // self.n
+
+
+@dataclass
 class Market:
     """The shared state of one run (the processes' whole view of the world)."""
 
@@ -72,6 +87,7 @@ class Market:
     unaware_dealers: list[int] = field(default_factory=list)
     """Dealers that may have customers who have not heard of them: a superset,
     refreshed by :meth:`dealers_with_unaware` (awareness never shrinks)."""
+    batch: BatchLayout | None = None  # set when replications are stacked
 
     @property
     def n(self) -> int:
@@ -79,7 +95,39 @@ class Market:
 
     @property
     def n_dealers(self) -> int:
+        """Dealers a customer chooses among (the width of the population matrices)."""
+        return len(self.dealers.names) if self.batch is None else self.batch.nd
+
+    @property
+    def n_all_dealers(self) -> int:
+        """Rows of the dealer arrays: every replication's dealers in a batch."""
         return len(self.dealers.names)
+
+    # In a batch, customers see their own replication's dealers as 0..nd-1 (the
+    # population's matrices and choices), and the dealer arrays, lanes, reviews and
+    # counters hold every replication's; one run is a batch of one, unchanged.
+    def to_global(self, ids: np.ndarray, dealers: np.ndarray) -> np.ndarray:
+        """Rows of the dealer arrays of these customers' ``dealers``."""
+        b = self.batch
+        if b is None:
+            return dealers
+        return dealers + b.rep_of(ids) * b.nd
+
+    def per_customer(self, values: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """A per-dealer array as (dealers, customers) for these customers' dealers
+        (a broadcastable column in one run)."""
+        b = self.batch
+        if b is None:
+            return values[:, None]
+        return values.reshape(b.reps, b.nd)[b.rep_of(ids)].T
+
+    def leave_market(self, ids: np.ndarray) -> None:
+        """These shoppers have bought: they are no longer in the market."""
+        if self.batch is None:
+            self.in_market -= ids.size
+        else:
+            self.batch.in_market -= np.bincount(self.batch.rep_of(ids),
+                                                minlength=self.batch.reps)
 
     def key(self) -> int:
         """Draw key for this week (non-negative even during warm-up)."""

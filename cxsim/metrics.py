@@ -37,7 +37,11 @@ UNWEIGHTED = ("investment_k",)
 class Metrics:
     """Accumulates one week at a time for ``n_dealers`` dealers over ``weeks`` weeks."""
 
-    def __init__(self, n_dealers: int, weeks: int, weight: float = 1.0) -> None:
+    def __init__(self, n_dealers: int, weeks: int, weight: float = 1.0,
+                 reps: int | None = None) -> None:
+        """``reps``: a stacked batch of replications (:mod:`cxsim.batch`), whose
+        dealers are ``n_dealers / reps`` per replication and whose market measures
+        are one column per replication."""
         self.d = n_dealers
         self.weight = weight  # real households per simulated customer
         self.weeks = weeks
@@ -55,7 +59,8 @@ class Metrics:
         for k in ("online_rating", "owners", "self_rating", "utilisation", "bays",
                   "engagement"):
             self.rows[k] = np.zeros((weeks, n_dealers))
-        self.market = {k: np.zeros(weeks) for k in ("friction", "in_market", "entered")}
+        shape = weeks if reps is None else (weeks, reps)
+        self.market = {k: np.zeros(shape) for k in ("friction", "in_market", "entered")}
         self.funnel = {k: np.zeros(n_dealers, dtype=np.int64) for k in FUNNEL}
         self.entered = 0
 
@@ -135,6 +140,17 @@ class Metrics:
         self._cur[:] = 0.0
         self.kpi_sum[:] = 0.0
         self.kpi_n[:] = 0.0
+
+    def replica(self, r: int, nd: int) -> Metrics:
+        """Replication ``r``'s measures in a stacked batch (its ``nd`` dealers' columns):
+        the very numbers its own run records."""
+        out = object.__new__(Metrics)
+        cols = slice(r * nd, (r + 1) * nd)
+        out.d, out.weight, out.weeks = nd, self.weight, self.weeks
+        out.rows = {k: v[:, cols] for k, v in self.rows.items()}
+        out.market = {k: v[:, r] for k, v in self.market.items()}
+        out.funnel = {k: v[cols] for k, v in self.funnel.items()}
+        return out
 
     def funnel_real(self) -> dict[str, np.ndarray]:
         """The journey funnel's counts per dealer in real households."""

@@ -190,10 +190,14 @@ class CxModel(mesa.Model):
             "bays": m.dealers.bays.astype(float),
             "engagement": m.dealers.engagement.copy(),
         }
-        market = {"friction": m.friction, "in_market": float(m.in_market),
-                  "entered": float(m.entered_this_week)}
-        self.metrics.close_week(m.week, m.week >= 0, state, market)
+        self.metrics.close_week(m.week, m.week >= 0, state, self._market_measures())
         m.entered_this_week = 0
+
+    def _market_measures(self) -> dict[str, float | np.ndarray]:
+        """The week's measures of the market as a whole."""
+        m = self.market
+        return {"friction": m.friction, "in_market": float(m.in_market),
+                "entered": float(m.entered_this_week)}
 
     def run(self, progress: bool = False) -> CxModel:
         """Run the warm-up and every recorded week."""

@@ -74,3 +74,43 @@ def to_networkx(adj: sp.csr_matrix):
     coo = sp.triu(adj, k=1).tocoo()
     g.add_edges_from(zip(coo.row.tolist(), coo.col.tolist(), strict=True))
     return g
+
+
+Talk = tuple[np.ndarray, np.ndarray, np.ndarray, bool]
+
+
+def batch_talk(talk: list[Talk], batch) -> list[Talk]:
+    """A stacked batch's week of talk (:mod:`cxsim.batch`), ordered as each
+    replication alone orders it.
+
+    ``talk`` holds (tellers, dealers or listeners, scores, is_chatter) in the order
+    the week made it: episodes' talk, then chatter. A replication with talk from
+    more than one episode batch hears its chatter first and then all its
+    episodes' talk sorted by teller; one with at most one hears that batch, then
+    its chatter. Replications never hear each other, so one merged batch of
+    episodes, with chatter split before and after it, gives each exactly its own
+    order of floating-point additions.
+    """
+    episodes = [t for t in talk if not t[3]]
+    chatter = [t for t in talk if t[3]]
+    parts = [batch.rep_of(t[0]) for t in episodes]
+    batches = np.zeros(batch.reps, dtype=np.int64)
+    for rep in parts:
+        batches += np.bincount(rep, minlength=batch.reps) > 0
+    multi = batches > 1
+    out: list[Talk] = [_only(t, multi, batch) for t in chatter]
+    if episodes:
+        rep = np.concatenate(parts)
+        tellers = np.concatenate([t[0] for t in episodes])
+        key = np.where(multi[rep], tellers, np.arange(tellers.size))
+        order = np.lexsort((key, rep))
+        out.append((tellers[order], np.concatenate([t[1] for t in episodes])[order],
+                    np.concatenate([t[2] for t in episodes])[order], False))
+    out += [_only(t, ~multi, batch) for t in chatter]
+    return out
+
+
+def _only(t: Talk, reps: np.ndarray, batch) -> Talk:
+    """Chatter ``t`` of the tellers in replications ``reps`` only."""
+    keep = reps[batch.rep_of(t[0])]
+    return t[0][keep], t[1][keep], t[2], True

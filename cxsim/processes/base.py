@@ -148,7 +148,7 @@ class Process:
         # Float32 (the population arrays' precision) until the loyalty bonus is added.
         u = np.multiply(np.take(p.attitude, ids, axis=0).T, c.attitude_weight,
                         out=np.empty((nd, ids.size), dtype=np.float32))
-        u += (c.rating_weight * p.affinity[ids])[None, :] * m.reviews.rating[:, None]
+        u += (c.rating_weight * p.affinity[ids])[None, :] * m.per_customer(m.reviews.rating, ids)
         u += np.take(m.static_utility, ids, axis=0).T
         out = np.empty((nd if rows is None else rows, ids.size))
         if loyalty is None:
@@ -160,8 +160,9 @@ class Process:
     def _remember(self, ids: np.ndarray, d: np.ndarray, score: np.ndarray,
                   loyalty_score: np.ndarray, effort: np.ndarray, start: np.ndarray,
                   z: np.ndarray) -> None:
-        """An episode with dealer ``d`` enters memory (relationship satisfaction from
-        ``start``, attitude) and is surveyed (answer noise ``z``)."""
+        """An episode with dealer ``d`` (as the customer numbers dealers) enters memory
+        (relationship satisfaction from ``start``, attitude) and is surveyed (answer
+        noise ``z``)."""
         tc = self.cfg.touchpoints
         p, mt = self.pop, self.metrics
         mem = tc.relationship_memory
@@ -172,7 +173,8 @@ class Process:
         attitude[cell] = att + tc.own_experience_weight * (loyalty_score - att)
         ltr, csat, ces = xp.survey(score, effort, z, tc)
         p.effort[ids] = ces
-        mt.add_many(d, {"responses": 1.0, "promoters": ltr >= 9, "detractors": ltr <= 6,
+        mt.add_many(self.market.to_global(ids, d), {
+                        "responses": 1.0, "promoters": ltr >= 9, "detractors": ltr <= 6,
                         "csat_sum": csat, "ces_sum": ces, "score_sum": score,
                         "top_box": score + tc.survey_generosity >= tc.superior_score,
                         "high_effort": ces >= tc.high_effort_ces})

@@ -68,7 +68,8 @@ class Purchase(Process):
     def buy(self, ids: np.ndarray, d: np.ndarray, moments: np.ndarray) -> None:
         """Finance, hand-offs and delivery; the sale; the owner's new life.
 
-        ``moments`` is (moments, buyers), the sales visit already filled in.
+        ``moments`` is (moments, buyers), the sales visit already filled in; ``d``
+        is each buyer's dealer as the customer numbers them (:meth:`Market.to_global`).
         """
         if ids.size == 0:
             return
@@ -76,19 +77,20 @@ class Purchase(Process):
         p, m, k, mt = self.pop, self.market, self._key(), self.metrics
         dl = m.dealers
         moments = np.ascontiguousarray(moments)  # concatenated batches may come in F order
+        g = m.to_global(ids, d)
         U = self.draws.uniform_rows("purchase", k, ids, len(SALE_DRAWS))
         Z = ndtri(U[[SALE_DRAWS["finance"], SALE_DRAWS["delivery"], SALE_DRAWS["survey"],
                      SALE_DRAWS["horizon"]]])
         tps = self._tps
         expected = np.take(p.expectation, ids, axis=0)[:, tps].T
-        x = self._experienced(d, tps, Z[:2])
+        x = self._experienced(g, tps, Z[:2])
         x_fin, x_del = x
         moments[self._rows] = xp.moment_satisfaction(x, expected, tc)
-        mt.kpi(d, tps, x)
-        fail = dl.handoff_fail[d]
+        mt.kpi(g, tps, x)
+        fail = dl.handoff_fail[g]
         h1 = U[SALE_DRAWS["handoff_finance"]] < fail
         h2 = U[SALE_DRAWS["handoff_delivery"]] < fail
-        delight = U[SALE_DRAWS["delight"]] < (tc.delight_rate * dl.engagement)[d]
+        delight = U[SALE_DRAWS["delight"]] < (tc.delight_rate * dl.engagement)[g]
         self._rare(moments, self._rare_cols, np.stack([h1, h2, delight]),
                    self._rare_quality, ids)
         score = xp.remember(moments.T, tc)
@@ -100,18 +102,19 @@ class Purchase(Process):
         old = p.selling_dealer[ids]
         had = old >= 0
         same = had & (old == d)
-        mt.add_many(d, {"units_sold": 1.0, "revenue_k": self.cfg.dealers.vehicle_price_k,
-                        "gross_profit_k": dl.gross_per_vehicle[d]})
-        mt.funnel["bought"] += np.bincount(d, minlength=m.n_dealers)
-        mt.funnel["bought_again"] += np.bincount(d[same], minlength=m.n_dealers)
+        mt.add_many(g, {"units_sold": 1.0, "revenue_k": self.cfg.dealers.vehicle_price_k,
+                        "gross_profit_k": dl.gross_per_vehicle[g]})
+        mt.funnel["bought"] += np.bincount(g, minlength=m.n_all_dealers)
+        mt.funnel["bought_again"] += np.bincount(g[same], minlength=m.n_all_dealers)
         provider = p.service_provider[ids]
         serviced = had & self._bonded(ids, provider) & (provider == old)
-        mt.add_many(np.where(had, old, 0), {
+        old_g = m.to_global(ids, np.where(had, old, 0))
+        mt.add_many(old_g, {
             "repurchases": had, "loyal_repurchases": same,
             "churn_to_competitors": had & ~same, "repurchases_serviced": serviced,
             "loyal_repurchases_serviced": serviced & same})
-        m.owners -= np.bincount(old[had], minlength=m.n_dealers)
-        m.owners += np.bincount(d, minlength=m.n_dealers)
+        m.owners -= np.bincount(old_g[had], minlength=m.n_all_dealers)
+        m.owners += np.bincount(g, minlength=m.n_all_dealers)
         # The relationship with the (possibly new) dealer.
         start = np.where(same, p.satisfaction[ids], flat(p.attitude)[self._cell(ids, d)])
         self._remember(ids, d, score, score, effort, start, Z[2])
@@ -121,7 +124,7 @@ class Purchase(Process):
         p.serviced_at_seller[ids] = False
         p.stage[ids] = OWNER
         p.visit_score[ids] = np.nan
-        m.in_market -= ids.size
+        m.leave_market(ids)
         c = self.cfg.customers
         mu, sigma = ownership_horizon(c.ownership_months, c.ownership_cv)
         self.cal.book("enter", ids, seasonal(self.week + np.exp(mu + sigma * Z[3]),

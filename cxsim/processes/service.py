@@ -63,7 +63,7 @@ class Service(Process):
         u = self._dealer_utility(ids, rows=nd + 1, seller=seller, provider=provider)
         queue = m.lanes.queue_wait()  # a backlog sends some customers elsewhere
         if queue.any():
-            u[:nd] -= c.wait_weight * queue[:, None]
+            u[:nd] -= m.per_customer(c.wait_weight * queue, ids)
         unaware = self._unaware(ids)
         if unaware is not None:
             np.copyto(u[:nd], -np.inf, where=unaware)
@@ -75,7 +75,7 @@ class Service(Process):
         young = has_seller & (age_years <= c.young_vehicle_years)
         here = choice == seller
         independent = ~at_dealer
-        mt.add_many(np.where(has_seller, seller, 0), {
+        mt.add_many(m.to_global(ids, np.where(has_seller, seller, 0)), {
             "owner_service_needs": has_seller, "owner_serviced_here": has_seller & here,
             "young_needs": young, "young_at_seller": young & here,
             "churn_to_independents": has_seller & independent})
@@ -84,6 +84,7 @@ class Service(Process):
         ids, d = ids[at_dealer], choice[at_dealer]
         if ids.size == 0:
             return
+        g = m.to_global(ids, d)  # the dealer's row in the dealer arrays and counters
         # (those who go to an independent shop were the only ones whose provider changed)
         seller, provider, bought = seller[at_dealer], provider[at_dealer], bought[at_dealer]
         V = self.draws.uniform_rows("service", k, ids, len(SERVICE_DRAWS) - _AT_LANE,
@@ -96,22 +97,23 @@ class Service(Process):
                      for n in ("communication", "service", "parts_x", "survey")]])
         own = d == seller
         first_here = own & ~p.serviced_at_seller[ids] & (bought >= 0)
-        mt.funnel["serviced_after_buying"] += np.bincount(d[first_here], minlength=nd)
+        mt.funnel["serviced_after_buying"] += np.bincount(g[first_here],
+                                                          minlength=m.n_all_dealers)
         p.serviced_at_seller[ids[own]] = True
         # The lane: wait from the M/M/c law at the lane's smoothed load.
-        waits = m.lanes.serve(d, draw("wait"), draw("wait_length"))
+        waits = m.lanes.serve(g, draw("wait"), draw("wait_length"))
         # The three touchpoints of a visit as rows of one block each: what was
         # experienced, what was expected, how it felt.
         tps = self._tps
         expected = np.take(p.expectation, ids, axis=0)[:, tps].T
         exp_com, exp_svc, exp_parts = expected
         moments = np.full((len(SERVICE_MOMENTS), ids.size), np.nan)
-        x = self._experienced(d, tps, Z[:3])
+        x = self._experienced(g, tps, Z[:3])
         x_com, x_svc, x_parts = x
         # Chances that depend only on the dealer are computed per dealer, then looked up.
         ref = tc.reference_quality
         parts_ok = draw("parts") < chance_at_quality(
-            tc.parts_available, tc.parts_quality_slope, dl.eff_quality[:, T["parts"]], ref)[d]
+            tc.parts_available, tc.parts_quality_slope, dl.eff_quality[:, T["parts"]], ref)[g]
         felt = x.copy()
         np.copyto(felt[2], tc.parts_missing_quality, where=~parts_ok)
         moments[self._rows] = xp.moment_satisfaction(felt, expected, tc)
@@ -120,11 +122,11 @@ class Service(Process):
             x_wait = xp.clip(x_svc[waited] - tc.wait_penalty_per_hour * waits[waited],
                              0.0, 10.0)
             moments[S["wait"], waited] = xp.moment_satisfaction(x_wait, exp_svc[waited], tc)
-        delight = draw("delight") < (tc.delight_rate * dl.engagement)[d]
+        delight = draw("delight") < (tc.delight_rate * dl.engagement)[g]
         fixed = draw("fixed") < chance_at_quality(
-            tc.fix_first_time, tc.fix_quality_slope, dl.eff_quality[:, T["service"]], ref)[d]
+            tc.fix_first_time, tc.fix_quality_slope, dl.eff_quality[:, T["service"]], ref)[g]
         comeback = ~fixed
-        recovered = comeback & (draw("recovery") < (tc.recovery_rate * dl.engagement)[d])
+        recovered = comeback & (draw("recovery") < (tc.recovery_rate * dl.engagement)[g])
         self._rare(moments, self._rare_cols, np.stack([delight, comeback, recovered]),
                    self._rare_quality, ids)
         # A good recovery lifts satisfaction but not loyalty (de Matos et al. 2007):
@@ -144,10 +146,10 @@ class Service(Process):
             (x_com < tc.problem_below)
         effort = xp.effort_score(problems, waits, tc)
         self._expect_many(ids, tps, xp.drift(expected, felt, tc.expectation_drift))
-        mt.kpi(d, tps, x)
-        mt.add_many(d, {"service_visits": 1.0, "wait_hours_sum": waits,
+        mt.kpi(g, tps, x)
+        mt.add_many(g, {"service_visits": 1.0, "wait_hours_sum": waits,
                         "revenue_k": self.cfg.dealers.service_ticket_k,
-                        "gross_profit_k": dl.gross_per_service[d]})
+                        "gross_profit_k": dl.gross_per_service[g]})
         start = np.where(own | (provider == d), p.satisfaction[ids],
                          flat(p.attitude)[self._cell(ids, d)])
         self._remember(ids, d, score, loyalty_score, effort, start, Z[3])

@@ -40,8 +40,8 @@ class Shopping(Process):
         # choice: computed once for all three.
         loyalty = self._loyalty(ids)
         u = self._dealer_utility(ids, loyalty=loyalty)
-        u += (c.marketing_weight * (m.dealers.eff_quality[:, T["marketing"]]
-                                    - tc.reference_quality))[:, None]
+        u += m.per_customer(c.marketing_weight * (m.dealers.eff_quality[:, T["marketing"]]
+                                                  - tc.reference_quality), ids)
         # Dealer-major masks (C order), so "no dealer left" is a pass over rows.
         blocked = np.empty((nd, ids.size), dtype=bool)
         np.logical_not(np.isnan(np.take(p.visit_score, ids, axis=0).T), out=blocked)
@@ -68,19 +68,20 @@ class Shopping(Process):
         U = self.draws.uniform_rows("visit", k, ids, len(VISIT_DRAWS))
         Z = ndtri(U[[VISIT_DRAWS["digital"], VISIT_DRAWS["sales"]]])
         d = pick(u.T, U[VISIT_DRAWS["choice"]])
-        self.metrics.add("visits", d)
-        self.metrics.funnel["visited"] += np.bincount(d, minlength=nd)
+        g = m.to_global(ids, d)  # the dealer's row in the dealer arrays and counters
+        self.metrics.add("visits", g)
+        self.metrics.funnel["visited"] += np.bincount(g, minlength=m.n_all_dealers)
         # The visit: website (if the customer uses it) and the salesperson.
         moments = np.full((len(SALE_MOMENTS), ids.size), np.nan)
         uses_web = U[VISIT_DRAWS["web"]] < p.affinity[ids]
-        x_dig, x_sales = self._experienced(d, self._visit_tps, Z)
+        x_dig, x_sales = self._experienced(g, self._visit_tps, Z)
         exp_dig = p.expectation[ids, T["digital"]]
         exp_sales = p.expectation[ids, T["sales"]]
         moments[P["digital"]] = np.where(
             uses_web, xp.moment_satisfaction(x_dig, exp_dig, tc), np.nan)
         moments[P["sales"]] = xp.moment_satisfaction(x_sales, exp_sales, tc)
-        self.metrics.kpi(d[uses_web], T["digital"], x_dig[uses_web])
-        self.metrics.kpi(d, T["sales"], x_sales)
+        self.metrics.kpi(g[uses_web], T["digital"], x_dig[uses_web])
+        self.metrics.kpi(g, T["sales"], x_sales)
         visit_score = xp.remember(moments[:2].T, tc)
         problems = (x_sales < tc.problem_below) + (uses_web & (x_dig < tc.problem_below))
         visit_effort = xp.effort_score(problems.astype(float), 0.0, tc)

@@ -16,7 +16,7 @@ from cxsim import experience as xp
 from cxsim.config import WEEKS_PER_YEAR
 from cxsim.processes.base import Process, flat
 from cxsim.rules import register
-from cxsim.social import neighbours_of
+from cxsim.social import batch_talk, neighbours_of
 
 
 @register("word_of_mouth", "default")
@@ -53,7 +53,7 @@ class WordOfMouth(Process):
         pr *= p.affinity[ids]
         posts = u_review < pr
         if posts.any():
-            self._reviews.append((d[posts], score[posts]))
+            self._reviews.append((self.market.to_global(ids[posts], d[posts]), score[posts]))
 
     def chatter(self, ids: np.ndarray) -> None:
         """Talk not caused by an episode: tell one contact what you know of the dealers."""
@@ -102,6 +102,7 @@ class WordOfMouth(Process):
         np.add.at(attitude, cell, delta.astype(attitude.dtype))
         flat(p.aware)[cell] = True
         good = heard >= w.talk_neutral
+        dealers = self.market.to_global(listeners, dealers)
         mt.add("wom_positive", dealers[good])
         mt.add("wom_negative", dealers[~good])
 
@@ -109,10 +110,12 @@ class WordOfMouth(Process):
         """Apply the week's talk, then the week's reviews to the public rating."""
         p = self.pop
         talk, self._talk = self._talk, []
+        if self.market.batch is not None:
+            talk = batch_talk(talk, self.market.batch)
         # All of a week's episode talk is heard at once (one batch), so the result does
         # not depend on how the week's episodes were batched (fast vs stepped engine).
         episodes = [t for t in talk if not t[3]]
-        if len(episodes) > 1:
+        if len(episodes) > 1 and self.market.batch is None:
             tellers = np.concatenate([t[0] for t in episodes])
             order = np.argsort(tellers, kind="stable")  # same float sums in any order
             talk = [t for t in talk if t[3]] + [(

@@ -1,0 +1,220 @@
+"""Replications of one market stacked in one model, each bit-identical to its own run.
+
+A default run's simulation is mostly the cost of calls, not of work: a week's
+thousand-odd events take a few hundred numpy calls whatever their number. R
+replications of one market are the same calls on R times the rows. Customer
+``i`` of replication ``r`` is row ``r * n + i`` and its dealer ``j`` is dealer
+row ``r * nd + j``, so the dealer arrays, service lanes, review platform and
+counters simply hold every replication's dealers; a customer still chooses
+among its own replication's ``nd`` dealers (the population's matrices keep
+``nd`` columns, and :meth:`cxsim.market.Market.to_global` maps a choice to
+its dealer row). The social network is R disjoint copies. Every random
+number is keyed by the customer's own id under its replication's seed
+(:class:`cxsim.draws.BatchDraws`), each bin of a ``bincount`` adds its
+replication's events in the order the replication alone adds them (ids stay
+sorted by replication, then customer), and the week's talk is ordered as
+each replication alone orders it (:func:`cxsim.social.batch_talk`): so each
+replication's weekly table and summary equal its single run's byte for byte
+(``tests/test_batch.py``).
+
+Replications in a batch share the market's structure and every parameter but
+two: the seed, and the programme (``investment``: the arms of a comparison).
+:func:`batch_key` says which configs can share a batch; anything else (the
+stepped engine, a well-mixed market, a researcher's rule that does not declare
+``batchable = True``) runs on its own.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, fields
+
+import mesa
+import numpy as np
+import scipy.sparse as sp
+
+from cxsim.calendar import Calendar
+from cxsim.choice import distances
+from cxsim.config import WEEKS_PER_YEAR, RunConfig
+from cxsim.customers import Population, populate
+from cxsim.dealers import Dealer
+from cxsim.draws import BatchDraws, Draws
+from cxsim.lane import ServiceLanes
+from cxsim.lifecycle import season_cdf
+from cxsim.market import BatchLayout, DealerArrays, Market
+from cxsim.metrics import Metrics
+from cxsim.model import EVENTS, CxModel
+from cxsim.processes import Processes
+from cxsim.processes.programme import ProgrammeSchedule
+from cxsim.programme import Programme
+from cxsim.reviews import ReviewPlatform
+from cxsim.rules import selected
+from cxsim.social import serpentine_order, small_world
+
+PER_REPLICATION = ("seed", "investment", "progress", "plots")
+"""Config keys that may differ between the replications of one batch."""
+
+
+def batch_key(cfg: RunConfig) -> str | None:
+    """Configs with equal keys can run in one batch; None: this one runs alone."""
+    if cfg.engine != "fast" or cfg.customers.well_mixed:
+        return None
+    for name, cls in selected(cfg.rules).items():
+        if getattr(cfg.rules, name) != "default" and not cls.__dict__.get("batchable"):
+            return None  # a researcher's rule may assume one replication's rows
+    shared = {k: v for k, v in asdict(cfg).items() if k not in PER_REPLICATION}
+    return json.dumps(shared, sort_keys=True, default=str)
+
+
+class _Programme(ProgrammeSchedule):
+    """A replication's programme: its focal store and copying rival are its own rows."""
+
+    def __init__(self, market: Market, cfg: RunConfig, offset: int) -> None:
+        super().__init__(market, cfg.investment, Programme.from_config(cfg),
+                         offset + cfg.dealers.focal)
+        self.offset = offset
+
+    def start_rival(self) -> None:
+        self.start(self.offset + self.investment.copied_by)
+
+
+def _stack(parts: list[Population]) -> Population:
+    return Population(**{f.name: np.concatenate([getattr(p, f.name) for p in parts])
+                         for f in fields(Population)})
+
+
+def _block_diagonal(adjs: list[sp.csr_matrix], n: int) -> sp.csr_matrix:
+    """The replications' networks as one graph of disjoint copies, each row's ties in
+    the order its own network holds them."""
+    offsets = np.cumsum([0] + [a.nnz for a in adjs])
+    indptr = np.concatenate([a.indptr[:-1] + o for a, o in zip(adjs, offsets, strict=False)]
+                            + [offsets[-1:]]).astype(np.int64)
+    dtype = np.int32 if len(adjs) * n < 2**31 else np.int64
+    indices = np.concatenate([a.indices.astype(dtype) + dtype(r * n)
+                              for r, a in enumerate(adjs)])
+    data = np.concatenate([a.data for a in adjs])
+    size = len(adjs) * n
+    return sp.csr_matrix((data, indices, indptr), shape=(size, size))
+
+
+class BatchModel(CxModel):
+    """R replications of one market (configs with one :func:`batch_key`), stepped
+    together; :meth:`replica` gives each one's results."""
+
+    def __init__(self, cfgs: list[RunConfig]) -> None:
+        keys = {batch_key(c) for c in cfgs}
+        if len(keys) != 1 or None in keys:
+            raise ValueError("a batch needs fast-engine configs that differ only in "
+                             f"{', '.join(PER_REPLICATION)}")
+        cfg = cfgs[0]
+        mesa.Model.__init__(self, rng=cfg.seed)
+        self.cfg, self.cfgs = cfg, list(cfgs)
+        reps, n, nd = len(cfgs), cfg.sample.customers, len(cfg.dealers.dealers)
+        self.reps, self.n_local = reps, n
+        self.draws = BatchDraws([c.seed for c in cfgs], n)
+        self.n = reps * n
+        self.weight = cfg.weight
+        self.warmup = cfg.market.warmup_weeks
+        self.weeks = cfg.weeks
+        self.dealer_list = [Dealer(self, r * nd + i, spec, c.dealers)
+                            for r, c in enumerate(cfgs)
+                            for i, spec in enumerate(c.dealers.dealers)]
+        self.n_dealers = len(self.dealer_list)
+        self.locations = np.array([d.location for d in self.dealer_list[:nd]])
+        price_premium = np.array([d.spec.price_premium for d in self.dealer_list[:nd]])
+        ch, cc = cfg.choice, cfg.customers
+        pops, adjs, statics, owners = [], [], [], []
+        for c in cfgs:  # each replication's customers and network, as its own run builds them
+            own_draws = Draws(c.seed)
+            p = populate(c, own_draws)
+            order = serpentine_order(p.x, p.y, strip_km=max(cc.market_size_km / 50.0, 1e-6))
+            adjs.append(small_world(order, cc.network_degree, cc.network_rewire, own_draws))
+            statics.append((
+                -ch.distance_weight * distances(p.x, p.y, self.locations)
+                - ch.price_weight * p.price_weight[:, None] * price_premium[None, :]
+            ).astype(np.float32))
+            owners.append(np.bincount(p.selling_dealer[p.selling_dealer >= 0],
+                                      minlength=nd).astype(np.int64))
+            pops.append(p)
+        self.population = p = _stack(pops)
+        del pops
+        self.adjacency = _block_diagonal(adjs, n)
+        self.customers, self.network = [], None  # the stepped engine's agents: not batched
+        owners = np.concatenate(owners)
+        dealers = DealerArrays(self.dealer_list)
+        dc = cfg.dealers
+        need = ch.service_need_per_year / WEEKS_PER_YEAR
+        lanes = ServiceLanes(
+            dealers.bays, dealers.service_rate,
+            self.weight * owners * need * ch.initial_dealer_service_share / dealers.open_hours,
+            dc.lane_smoothing, dealers.open_hours, cfg.touchpoints.overloaded_wait_hours,
+            weight=self.weight)
+        self.metrics = Metrics(self.n_dealers, self.weeks, weight=self.weight, reps=reps)
+        self.calendar = Calendar(self.n, EVENTS)
+        zeros = np.zeros(reps, dtype=np.int64)
+        self.market = Market(
+            cfg=cfg, population=p, draws=self.draws, calendar=self.calendar,
+            metrics=self.metrics, dealers=dealers, lanes=lanes,
+            reviews=ReviewPlatform(self.n_dealers, cfg.word_of_mouth, self.weight),
+            adjacency=self.adjacency, static_utility=np.concatenate(statics),
+            season_cdf=season_cdf(cfg.market.season), warmup=self.warmup,
+            week=-self.warmup, owners=owners, friction=cfg.market.friction_start,
+            unaware_dealers=[j for j in range(nd) if not p.aware[:, j].all()],
+            batch=BatchLayout(reps, n, nd, zeros.copy(), zeros.copy()))
+        self.processes = Processes(self.market, cfg.rules)
+        self.processes.book_initial()
+        ps = self.processes
+        self._handlers = (ps.entry.enter, ps.shopping.visit, ps.service.serve,
+                          ps.word_of_mouth.chatter)
+        self.programmes = [_Programme(self.market, c, r * nd) for r, c in enumerate(cfgs)]
+        for prog in self.programmes:
+            prog.schedule(self.schedule_event)
+
+    def all_due(self) -> None:
+        week, cal, b = self.market.week, self.calendar, self.market.batch
+        for kind, process in zip(EVENTS, self._handlers, strict=True):
+            ids = cal.pop(kind, week)
+            if kind == "enter" and ids.size:  # every customer due to enter enters
+                counts = np.bincount(b.rep_of(ids), minlength=b.reps)
+                b.in_market += counts
+                b.entered += counts
+            process(ids)
+
+    def _market_measures(self) -> dict[str, float | np.ndarray]:
+        b = self.market.batch
+        out = {"friction": self.market.friction, "in_market": b.in_market.astype(float),
+               "entered": b.entered.astype(float)}
+        b.entered[:] = 0
+        return out
+
+    def replica(self, r: int) -> Replica:
+        """Replication ``r``'s state and measures, shaped as its own run's model."""
+        return Replica(self, r)
+
+
+class Replica:
+    """What the results of one run read from its model (:mod:`cxsim.results`), for
+    replication ``r`` of a :class:`BatchModel`."""
+
+    def __init__(self, batch: BatchModel, r: int) -> None:
+        nd = len(batch.cfg.dealers.dealers)
+        n = batch.n_local
+        rows = slice(r * n, (r + 1) * n)
+        self.cfg = batch.cfgs[r]
+        self.n = n
+        self.n_dealers = nd
+        self.dealer_list = batch.dealer_list[r * nd:(r + 1) * nd]
+        self.metrics = batch.metrics.replica(r, nd)
+        self.population = Population(**{f.name: getattr(batch.population, f.name)[rows]
+                                        for f in fields(Population)})
+        self.week = batch.market.week
+
+
+def run_batch(cfgs: list[RunConfig]) -> list[Replica]:
+    """Run configs that share a :func:`batch_key` as one batch; each one's results."""
+    model = BatchModel(cfgs)
+    model.run()
+    return [model.replica(r) for r in range(len(cfgs))]
+
+
+
