@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, fields
+from typing import Any
 
 import mesa
 import numpy as np
@@ -51,6 +52,13 @@ from cxsim.reviews import ReviewPlatform
 from cxsim.rules import selected
 from cxsim.social import serpentine_order, small_world
 
+BATCH_MAX = 16
+"""Replications per batch: past this the gain per replication levels off
+(``benchmarks/bench_batch.py``) while memory keeps growing."""
+BATCH_CUSTOMERS = 400_000
+"""Customers per batch at most (a replication's memory is its own run's; this caps a
+batch's): a million-customer run runs alone."""
+
 PER_REPLICATION = ("seed", "investment", "progress", "plots")
 """Config keys that may differ between the replications of one batch."""
 
@@ -64,6 +72,27 @@ def batch_key(cfg: RunConfig) -> str | None:
             return None  # a researcher's rule may assume one replication's rows
     shared = {k: v for k, v in asdict(cfg).items() if k not in PER_REPLICATION}
     return json.dumps(shared, sort_keys=True, default=str)
+
+
+_PREPARED: dict[str, Any] = {}
+"""Results of runs made ahead in a batch, by :func:`same_run` key, until :func:`take`n."""
+
+
+def same_run(cfg: RunConfig) -> str:
+    """Configs with equal keys give the same numbers (progress bars and plots aside)."""
+    return json.dumps({k: v for k, v in asdict(cfg).items() if k not in ("progress", "plots")},
+                      sort_keys=True, default=str)
+
+
+def keep(cfg: RunConfig, outcomes: Any) -> None:
+    """Hold a run's results, made ahead in a batch, for :func:`cxsim.run.run` of ``cfg``
+    (a sweep's launcher runs a worker's jobs as one batch, then each job as usual)."""
+    _PREPARED[same_run(cfg)] = outcomes
+
+
+def take(cfg: RunConfig) -> Any | None:
+    """The results kept for ``cfg`` (removed from the store), or None."""
+    return _PREPARED.pop(same_run(cfg), None) if _PREPARED else None
 
 
 class _Programme(ProgrammeSchedule):
@@ -210,11 +239,40 @@ class Replica:
         self.week = batch.market.week
 
 
-def run_batch(cfgs: list[RunConfig]) -> list[Replica]:
-    """Run configs that share a :func:`batch_key` as one batch; each one's results."""
+def run_batch(cfgs: list[RunConfig], running: list | None = None) -> list[Replica]:
+    """Run configs that share a :func:`batch_key` as one batch; each one's results.
+    ``running`` holds the model while it runs (where an interrupt found it)."""
     model = BatchModel(cfgs)
-    model.run()
+    if running is not None:
+        running.append(model)
+    try:
+        model.run()
+    finally:
+        if running is not None:
+            running.remove(model)
     return [model.replica(r) for r in range(len(cfgs))]
+
+
+def plan_batches(cfgs: list[RunConfig], workers: int = 1) -> list[list[int]]:
+    """Which configs run together: lists of indices, in order of their first.
+
+    Configs with one :func:`batch_key` are cut into batches of at most
+    :data:`BATCH_MAX` replications and :data:`BATCH_CUSTOMERS` customers, and
+    small enough that every worker gets one; the rest run alone.
+    """
+    groups: dict[str, list[int]] = {}
+    out: list[list[int]] = []
+    for i, c in enumerate(cfgs):
+        key = batch_key(c)
+        if key is None:
+            out.append([i])
+        else:
+            groups.setdefault(key, []).append(i)
+    for idx in groups.values():
+        cap = max(1, min(BATCH_MAX, BATCH_CUSTOMERS // cfgs[idx[0]].sample.customers))
+        size = max(1, min(cap, -(-len(idx) // max(1, workers))))
+        out += [idx[a:a + size] for a in range(0, len(idx), size)]
+    return sorted(out)
 
 
 

@@ -11,7 +11,9 @@ Replication ``r`` of a study uses :func:`replication_seed` (numpy's
 SeedSequence of the base seed and ``r``), so every arm of a replication meets
 the same customers, network and luck. :func:`run_many` runs many configs in
 worker processes and returns results in task order, so nothing depends on
-``jobs``; :func:`cores` is what "every core" means.
+``jobs``; configs that share a market (:func:`cxsim.batch.batch_key`) run as
+stacked batches (:func:`run_replications`), each replication bit-identical to
+its own run; :func:`cores` is what "every core" means.
 
 >>> out = run(compose(["sample.customers=2000", "market.years=1", "progress=false"]))
 >>> sorted(out.stores["dealer"])
@@ -23,38 +25,27 @@ True
 from __future__ import annotations
 
 import copy
-import json
 import multiprocessing
 import os
-import shutil
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cxsim import size
+from cxsim.batch import Replica, plan_batches, run_batch, take
 from cxsim.config import RunConfig
 from cxsim.interrupts import cancel_on_exit, ignore_interrupts
 from cxsim.metrics import summarise
 from cxsim.model import CxModel
-from cxsim.results import (
-    CONFIG,
-    CUSTOMERS,
-    SUMMARY,
-    WEEKLY,
-    config_json,
-    customers_frame,
-    manifest_ok,
-    weekly_frame,
-    write_run,
-)
+from cxsim.results import customers_frame, weekly_frame, write_run
+from cxsim.resume import RESULT_FILES, is_complete, job_done  # noqa: F401 (the run layer's API)
 
 OUTCOMES: tuple[str, ...] = (
     "units_sold", "share", "visits", "service_visits", "service_retention", "nps", "csat",
@@ -90,7 +81,7 @@ class Outcomes:
         return self.stores
 
 
-def outcomes_of(model: CxModel) -> Outcomes:
+def outcomes_of(model: CxModel | Replica) -> Outcomes:
     """The tidy tables of a model that has been stepped."""
     weekly = weekly_frame(model)
     return Outcomes(config=model.cfg, weekly=weekly, stores=summarise(weekly), model=model)
@@ -111,7 +102,12 @@ def run(cfg: RunConfig) -> Outcomes:
     """Build the model, run it to its horizon (a progress bar if ``cfg.progress``).
 
     A config that would not fit in memory raises :class:`~cxsim.config.ConfigError`
-    before anything is allocated (:mod:`cxsim.size`)."""
+    before anything is allocated (:mod:`cxsim.size`). Results a batch made ahead
+    for this config (:func:`cxsim.batch.keep`) are returned as they are."""
+    ready = take(cfg)
+    if ready is not None:
+        ready.config = ready.model.cfg = cfg
+        return ready
     size.check(cfg)
     model = CxModel(cfg)
     _RUNNING.append(model)
@@ -120,6 +116,16 @@ def run(cfg: RunConfig) -> Outcomes:
     finally:
         _RUNNING.remove(model)
     return outcomes_of(model)
+
+
+def run_replications(cfgs: Sequence[RunConfig]) -> list[Outcomes]:
+    """:func:`run` of each config, as one stacked batch when they share a market
+    (:func:`cxsim.batch.batch_key`); each replication's results equal its own run's."""
+    cfgs = list(cfgs)
+    if len(cfgs) == 1:
+        return [run(cfgs[0])]
+    size.check(cfgs[0])  # a replication needs no more memory than its own run
+    return [outcomes_of(rep) for rep in run_batch(cfgs, _RUNNING)]
 
 
 def run_to_folder(cfg: RunConfig, folder: str | os.PathLike, started: str | None = None
@@ -237,7 +243,7 @@ def pool(jobs: int = 1) -> Iterator[TaskMap]:
         for t in tasks:
             out.append(fn(t))
             if bar is not None:
-                bar.update()
+                bar.update(_runs_in(out[-1]))
         return out
 
     if n == 1:
@@ -265,7 +271,7 @@ def pool(jobs: int = 1) -> Iterator[TaskMap]:
             for fut in as_completed(futures):
                 results[futures[fut]] = fut.result()
                 if bar is not None:
-                    bar.update()
+                    bar.update(_runs_in(results[futures[fut]]))
             return results
 
         yield parallel
@@ -286,9 +292,17 @@ def map_tasks(fn: Callable[[Any], Any], tasks: Iterable[Any], *, jobs: int = 1,
 Measure = Callable[[Outcomes], Any]
 
 
-def _run_and_measure(task: tuple[RunConfig, Measure]) -> Any:
-    cfg, measure = task
-    return measure(run(cfg))
+class _Measured(list):
+    """What a batch of runs returns: one measure per run (a bar counts them all)."""
+
+
+def _runs_in(result: Any) -> int:
+    return len(result) if isinstance(result, _Measured) else 1
+
+
+def _run_and_measure(task: tuple[list[RunConfig], Measure]) -> _Measured:
+    cfgs, measure = task
+    return _Measured(measure(out) for out in run_replications(cfgs))
 
 
 def run_many(configs: Iterable[RunConfig], *, jobs: int = 1, progress: bool = False,
@@ -296,48 +310,28 @@ def run_many(configs: Iterable[RunConfig], *, jobs: int = 1, progress: bool = Fa
              task_map: TaskMap | None = None, bar: Any = None) -> list[Any]:
     """``measure(run(cfg))`` for every config, in task order, whatever ``jobs`` is.
 
-    ``measure`` must be a module-level function (it travels to the workers) and
-    returns what the study keeps of a run: the model stays in its worker. A
-    study that runs many batches passes the ``task_map`` of an open :func:`pool`
-    (and its ``bar``) to reuse the workers.
+    Configs that share a market run as stacked batches (:func:`run_replications`,
+    sized by :func:`cxsim.batch.plan_batches` to keep every worker busy), which
+    changes no number. ``measure`` must be a module-level function (it travels
+    to the workers) and returns what the study keeps of a run: the model stays
+    in its worker. A study that runs many batches passes the ``task_map`` of an
+    open :func:`pool` (and its ``bar``, counting runs) to reuse the workers.
     """
-    tasks = [(cfg, measure) for cfg in configs]
+    configs = list(configs)
+    workers = cores() if jobs == 0 or task_map is not None else max(1, jobs)
+    groups = plan_batches(configs, workers)
+    tasks = [([configs[i] for i in g], measure) for g in groups]
     if task_map is not None:
-        return task_map(_run_and_measure, tasks, bar)
-    return map_tasks(_run_and_measure, tasks, jobs=jobs, progress=progress, desc=desc)
-
-
-# -- resuming a sweep -------------------------------------------------------------------------
-RESULT_FILES = (WEEKLY, CUSTOMERS, SUMMARY, CONFIG)
-"""Files every finished run folder holds (``plots/`` too when ``plots=true``)."""
-
-
-def is_complete(folder: str | os.PathLike) -> bool:
-    """True if the folder holds every result file of a finished run, each as its
-    manifest (written last) records it: a corrupt or truncated file makes it incomplete."""
-    job = Path(folder)
-    if not all((job / f).is_file() for f in RESULT_FILES) or not manifest_ok(job):
-        return False
-    try:
-        cfg = json.loads((job / CONFIG).read_text())
-        json.loads((job / SUMMARY).read_text())
-    except (OSError, ValueError):
-        return False
-    return not cfg.get("plots") or (job / "plots").is_dir()
-
-
-def job_done(folder: str | os.PathLike, cfg: RunConfig) -> bool:
-    """True if ``folder`` holds complete results of exactly this config.
-
-    Leftover staging folders of a run that was killed (``.partial-*``) are
-    removed either way, so a rerun starts clean.
-    """
-    job = Path(folder)
-    for stale in job.glob(".partial-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    if not is_complete(job):
-        return False
-    try:
-        return json.loads((job / CONFIG).read_text()) == json.loads(config_json(cfg))
-    except (OSError, ValueError):
-        return False
+        done = task_map(_run_and_measure, tasks, bar)
+    else:
+        with pool(min(workers, max(1, len(tasks)))) as task_map:
+            bar = progress_bar(len(configs), desc, progress)  # after the fork
+            try:
+                done = task_map(_run_and_measure, tasks, bar)
+            finally:
+                bar.close()
+    out: list[Any] = [None] * len(configs)
+    for g, measured in zip(groups, done, strict=True):
+        for i, value in zip(g, measured, strict=True):
+            out[i] = value
+    return out

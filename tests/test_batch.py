@@ -75,3 +75,60 @@ def test_what_cannot_share_a_batch(arms):
     assert batch_key(compose([*SMALL, "customers.well_mixed=true"])) is None
     with pytest.raises(ValueError, match="differ only in"):
         BatchModel([base, compose([*SMALL, "choice.switching_cost=0.5"])])
+
+
+def test_run_many_batches_without_changing_a_number(arms, singles):
+    from cxsim.run import Outcomes, focal, run_many
+
+    plan = [("none", 12), ("cx_program", 12), ("none", 41), ("cx_program", 41), ("none", 3)]
+    got = run_many([seeded(arms[a], s) for a, s in plan], jobs=1)
+    want = [focal(Outcomes(arms[a], singles[a, s][0], singles[a, s][1], model=None))
+            for a, s in plan]
+    assert json.dumps(got) == json.dumps(want)
+
+
+def test_batches_are_planned_per_market_and_worker(arms):
+    from cxsim.batch import BATCH_MAX, plan_batches
+
+    market = [seeded(arms["none"], s) for s in range(2 * BATCH_MAX + 3)]
+    stepped = compose([*SMALL, "engine=stepped"])
+    plan = plan_batches([*market, stepped], workers=2)
+    assert [len(g) for g in plan] == [BATCH_MAX, BATCH_MAX, 3, 1]
+    assert plan[-1] == [len(market)]  # the stepped engine runs alone
+    assert [len(g) for g in plan_batches(market[:10], workers=2)] == [5, 5]
+    big = seeded(compose([*SMALL, "sample.customers=300000"]), 1)
+    assert [len(g) for g in plan_batches([big, big, big], workers=1)] == [1, 1, 1]
+
+
+def test_a_sweeps_jobs_are_simulated_together_and_resume_one_by_one(tmp_path):
+    """The cores launcher batches a worker's jobs; every job folder holds the files
+    the job alone writes, and a resumed sweep redoes only what is incomplete."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    cxsim = str(Path(sys.executable).parent / "cxsim")
+    tiny = ["sample.customers=800", "market.years=1", "market.warmup_weeks=6",
+            "progress=false", "seed=11,4,9", "investment=none,cx_program"]
+
+    def sweep(folder, batch):
+        proc = subprocess.run([cxsim, "-m", *tiny, "hydra/launcher=cores",
+                               "hydra.launcher.n_jobs=1", f"hydra.launcher.batch={batch}",
+                               f"hydra.sweep.dir={folder}"], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+        return proc.stdout
+
+    def files(folder, job):
+        return {f: (folder / str(job) / f).read_bytes() for f in
+                ("summary.json", "config.json", "weekly_metrics.parquet", "customers.parquet")}
+
+    batched, alone = tmp_path / "batched", tmp_path / "alone"
+    assert "6 jobs simulated together" in sweep(batched, 6)
+    assert "simulated together" not in sweep(alone, 1)
+    for job in range(6):
+        assert files(batched, job) == files(alone, job), f"job {job} differs"
+    (batched / "2" / "manifest.json").unlink()  # as if killed while writing job 2
+    again = sweep(batched, 6)
+    assert "simulated together" not in again and "skipped, already done" in again
+    assert files(batched, 2) == files(alone, 2)

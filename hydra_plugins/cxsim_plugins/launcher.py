@@ -9,6 +9,13 @@ unpickle), and then sends each job only its number and overrides. Each job's
 config is composed in its worker and run by Hydra's own ``run_job``, exactly
 as the joblib launcher does, so job folders, logs and return values are the
 same. Needs the ``fork`` start method (Linux; elsewhere use joblib).
+
+Batches: a worker takes up to ``batch`` consecutive jobs at a time. Those that
+share a market (a sweep over seeds, or over a programme's spend) are
+simulated first as stacked batches of replications (:mod:`cxsim.batch`),
+then every job runs as usual and finds its results ready: each job still
+writes its own folder, is skipped on resume when complete, and its numbers
+are bit-identical to running it alone. ``batch=1`` runs jobs one by one.
 """
 
 # No ``from __future__ import annotations``: Hydra imports plugin modules in a way
@@ -38,6 +45,7 @@ log = logging.getLogger(__name__)
 class PoolLauncherConf:
     _target_: str = "hydra_plugins.cxsim_plugins.launcher.PoolLauncher"
     n_jobs: int = -1  # worker processes; -1: one per core
+    batch: int = 16  # jobs a worker takes at a time, simulated together where they can be
 
 
 ConfigStore.instance().store(group="hydra/launcher", name="cxsim_pool", node=PoolLauncherConf,
@@ -47,24 +55,73 @@ ConfigStore.instance().store(group="hydra/launcher", name="cxsim_pool", node=Poo
 _SHARED: dict[str, Any] = {}
 
 
-def _run(idx: int, overrides: list[str]) -> JobReturn:
-    """One job in a worker: compose its config, then Hydra's ``run_job``."""
+def _compose(idx: int, overrides: list[str]) -> DictConfig:
     setup_globals()
     context: HydraContext = _SHARED["hydra_context"]
     config = context.config_loader.load_sweep_config(_SHARED["config"], overrides)
     with open_dict(config):
         config.hydra.job.id = f"{config.hydra.job.name}_{idx}"
         config.hydra.job.num = idx
+    return config
+
+
+def _run_job(config: DictConfig) -> JobReturn:
     HydraConfig.instance().set_config(config)
-    return run_job(hydra_context=context, config=config, task_function=_SHARED["task"],
-                   job_dir_key="hydra.sweep.dir", job_subdir_key="hydra.sweep.subdir")
+    return run_job(hydra_context=_SHARED["hydra_context"], config=config,
+                   task_function=_SHARED["task"], job_dir_key="hydra.sweep.dir",
+                   job_subdir_key="hydra.sweep.subdir")
+
+
+def _run(jobs: list[tuple[int, list[str]]]) -> list[JobReturn]:
+    """A worker's jobs: compose each config, simulate together those that can be
+    (:func:`_prepare`), then Hydra's ``run_job`` for each."""
+    configs = [_compose(idx, overrides) for idx, overrides in jobs]
+    if len(configs) > 1:
+        _prepare(configs)
+    return [_run_job(config) for config in configs]
+
+
+def _prepare(configs: list[DictConfig]) -> None:
+    """Simulate the jobs that are not complete yet as stacked batches and keep their
+    results for the jobs' own runs (:func:`cxsim.batch.keep`). Best effort: a
+    job whose config fails here runs, and reports its failure, on its own."""
+    from dataclasses import replace
+
+    from cxsim.batch import keep, plan_batches
+    from cxsim.cli import RULES_ENV, load_rules
+    from cxsim.compose import to_run_config
+    from cxsim.resume import job_done
+    from cxsim.run import run_replications
+
+    todo = []
+    try:
+        load_rules([f for f in os.environ.get(RULES_ENV, "").split(os.pathsep) if f])
+        for config in configs:
+            HydraConfig.instance().set_config(config)
+            folder = Path(str(config.hydra.sweep.dir)) / str(config.hydra.sweep.subdir)
+            task = config.copy()
+            with open_dict(task):
+                del task["hydra"]
+            cfg = to_run_config(task)
+            if not (job_done(folder, cfg) or job_done(folder, replace(cfg, plots=False))):
+                todo.append(cfg)
+        for group in plan_batches(todo):
+            if len(group) > 1:
+                cfgs = [todo[i] for i in group]
+                for cfg, out in zip(cfgs, run_replications(cfgs), strict=True):
+                    keep(cfg, out)
+                print(f"cxsim: {len(cfgs)} jobs simulated together as one batch",
+                      flush=True)
+    except Exception as exc:  # noqa: BLE001 - the jobs themselves report it
+        log.info(f"jobs run one by one: {exc}")
 
 
 class PoolLauncher(Launcher):
     """Jobs on ``n_jobs`` forked worker processes, results in job order."""
 
-    def __init__(self, n_jobs: int = -1) -> None:
+    def __init__(self, n_jobs: int = -1, batch: int = 16) -> None:
         self.n_jobs = n_jobs
+        self.batch = max(1, batch)
         self.config: DictConfig | None = None
         self.task_function: TaskFunction | None = None
         self.hydra_context: HydraContext | None = None
@@ -98,9 +155,13 @@ class PoolLauncher(Launcher):
             # cancelled; running ones are killed, leaving only their staging folders,
             # which the resumed sweep removes. Finished jobs stay complete.
             with cancel_on_exit(pool):
-                futures = [pool.submit(_run, initial_job_idx + idx, list(overrides))
-                           for idx, overrides in enumerate(job_overrides)]
-                results = [f.result() for f in futures]
+                jobs = [(initial_job_idx + idx, list(overrides))
+                        for idx, overrides in enumerate(job_overrides)]
+                # enough pieces that every worker gets one
+                size = min(self.batch, -(-len(jobs) // workers))
+                futures = [pool.submit(_run, jobs[a:a + size])
+                           for a in range(0, len(jobs), size)]
+                results = [r for f in futures for r in f.result()]
         finally:
             _SHARED.clear()
         pool.shutdown()
