@@ -8,6 +8,7 @@ of this, so that the same config and seed still give byte-identical results.
 
 from __future__ import annotations
 
+import functools
 import json
 import platform
 import subprocess
@@ -40,8 +41,10 @@ def _version(name: str) -> str | None:
         return None
 
 
-def collect(started: str | None = None) -> dict[str, Any]:
-    """The provenance record of this process, now."""
+@functools.cache
+def _static() -> dict[str, Any]:
+    """What a process reports the same each time (once per process: a sweep's worker
+    writes hundreds of folders, and the git calls and package look-ups cost ~0.1 s)."""
     import cxsim
 
     root = Path(__file__).resolve().parent.parent
@@ -56,6 +59,13 @@ def collect(started: str | None = None) -> dict[str, Any]:
         "python": sys.version.split()[0],
         "packages": {p: _version(p) for p in PACKAGES},
         "platform": platform.platform(),
+    }
+
+
+def collect(started: str | None = None) -> dict[str, Any]:
+    """The provenance record of this process, now."""
+    return {
+        **_static(),
         "command": COMMAND,
         "started": started or STARTED,
         "ended": datetime.now(UTC).isoformat(timespec="seconds"),
