@@ -132,3 +132,20 @@ def test_a_sweeps_jobs_are_simulated_together_and_resume_one_by_one(tmp_path):
     again = sweep(batched, 6)
     assert "simulated together" not in again and "skipped, already done" in again
     assert files(batched, 2) == files(alone, 2)
+
+
+def test_a_researchers_rule_runs_alone_unless_it_says_it_can_batch():
+    from cxsim.processes.word_of_mouth import WordOfMouth
+    from cxsim.rules import register
+
+    @register("word_of_mouth", "test_batch_quiet")
+    class Quiet(WordOfMouth):
+        def hear(self, listeners, dealers, heard):  # assumes nothing about rows
+            super().hear(listeners[:0], dealers[:0], heard[:0])
+
+    cfg = compose([*SMALL, "rules.word_of_mouth=test_batch_quiet"])
+    assert batch_key(cfg) is None
+    Quiet.batchable = True  # its author vouches it handles stacked replications
+    assert batch_key(cfg) is not None
+    a, b = run_batch([seeded(cfg, 5), seeded(cfg, 6)])
+    assert _same(weekly_frame(a), run(seeded(cfg, 5)).weekly)
