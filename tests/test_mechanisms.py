@@ -116,7 +116,9 @@ def test_expectation_drift_makes_delight_the_norm():
 def test_expectation_drift_is_applied_in_the_journey():
     # With drift 0 no customer's expectation changes over a run; with the default
     # the customers who met a touchpoint have moved.
-    small = ["sample.customers=400", "market.years=0.5", "market.warmup_weeks=0"]
+    # (a closed market: a newcomer's fresh expectations would be a change too)
+    small = ["sample.customers=400", "market.years=0.5", "market.warmup_weeks=0",
+             "customers.tenure_years=0"]
     frozen = build_model([*QUIET, *small, "touchpoints.expectation_drift=0"])
     before = frozen.population.expectation.copy()
     frozen.run()
@@ -431,7 +433,7 @@ def test_word_of_mouth_after_a_bad_episode_lowers_listeners_attitude():
     # attitude can change: with listen_weight=0 none does.
     bad = [f"dealers.dealers.1.quality.{t}=2.0" for t in TOUCHPOINTS if t != "marketing"]
     market = ["sample.customers=3000", "market.years=0.5", "market.warmup_weeks=0",
-              "touchpoints.own_experience_weight=0", *bad]
+              "touchpoints.own_experience_weight=0", "customers.tenure_years=0", *bad]
     deaf = build_model([*QUIET, *market, "word_of_mouth.listen_weight=0"])
     before = deaf.population.attitude.copy()
     deaf.run()

@@ -48,7 +48,9 @@ class CustomersConfig:
     network_rewire: float = 0.1  # Watts-Strogatz rewiring probability; assumption
     well_mixed: bool = False  # True: a listener is any random customer (mean field;
     # used by the Bass degenerate test)
-    attitude_mean: float = 7.0  # initial attitude toward each dealer (0-10); assumption
+    attitude_mean: float = 6.4  # a newcomer's attitude toward each dealer (0-10): the
+    # market's typical attitude, which the default market settles at (6.3-6.4 measured
+    # over ten years at constant friction); assumption
     attitude_sd: float = 1.0  # between-customer spread; assumption
     talkativeness_sd: float = 0.5  # lognormal sd of individual talkativeness; assumption
     expectation_sd: float = 0.5  # points (0-10): spread of a customer's expectation per
