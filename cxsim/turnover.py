@@ -29,8 +29,9 @@ _LEARNED = ("digital", "sales", "finance", "delivery", "service", "parts", "comm
 """Touchpoints whose expectation adapts to experience (marketing is only seen)."""
 
 VISITS_PER_SPELL = 1.5
-"""Dealer visits per shopping spell used for the stationary start (the ODD's
-calibration facts measure about this many)."""
+"""Dealer visits per shopping spell used for the stationary start; assumption, a
+little below the 1.86 dealers visited per purchase the default market measures
+(an approximation: only the settled start uses it)."""
 
 
 def fresh_tastes(cfg: RunConfig, draws: Draws, prefix: str, week: int, ids: np.ndarray,
