@@ -8,7 +8,9 @@ that moves a hash has changed the model by accident.
 Re-pinned for issue 10 (real-scale service lanes): the lane reads its wait
 law at a rate corrected for the estimate's noise (waits ~4 % shorter at the
 default store, matching Erlang C), carries a backlog, and reports utilisation
-as visits served over capacity.
+as visits served over capacity. The boat scenario was re-pinned when the
+boat preset was expressed in real units (8,000 households, 4 bays a store,
+boat margins).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ PINNED = {
     "competitor_response": (["scenario=competitor_response"], "f7b8787e39e79bee",
                             "265f8d8498d4f75c"),
     "digital_disruption": (["scenario=digital_disruption", "industry=boat"],
-                           "d4708ca776f28119", "f994a7d2a6c9865c"),
+                           "3b5f94fa6e6c79e7", "dd0a534f1f51e41f"),
 }
 
 
