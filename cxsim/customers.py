@@ -21,6 +21,7 @@ from cxsim.calendar import NEVER
 from cxsim.choice import distances, pick
 from cxsim.config import SEGMENTS, TOUCHPOINTS, WEEKS_PER_YEAR, RunConfig
 from cxsim.draws import Draws
+from cxsim.homes import draw_homes, read_grid
 from cxsim.turnover import fresh_tastes
 
 PROSPECT, OWNER, SHOPPING = 0, 1, 2
@@ -191,8 +192,8 @@ def populate(cfg: RunConfig, draws: Draws) -> Population:
     dr = draws
     ids = np.arange(n)
     half = c.market_size_km / 2.0
-    x = (dr.uniform("home_x", 0, ids) * 2.0 - 1.0) * half
-    y = (dr.uniform("home_y", 0, ids) * 2.0 - 1.0) * half
+    grid = read_grid(cfg.market.homes) if cfg.market.homes else None
+    x, y = draw_homes(dr, ids, half, grid)
     specs = [c.segments.get(s) for s in SEGMENTS]
     shares = np.array([s.share if s else 0.0 for s in specs])
     seg = np.searchsorted(np.cumsum(shares) / shares.sum(),
