@@ -69,7 +69,8 @@ def ranking(options: Options, results: Results) -> list[str]:
                      f"{_ci(s, unit, 'profit_after_cost_k')} k$, ROI "
                      f"{_ci(s, unit, 'roi', 2)}; payback {_payback(s, unit)}; "
                      f"chance of a loss {_loss(s, unit)}; owners won by the horizon worth "
-                     f"{_ci(s, unit, 'terminal_k')} k$ more.")
+                     f"{_ci(s, unit, 'terminal_k')} k$ more (NPV with it: "
+                     f"{_ci(s, unit, 'npv_with_terminal_k')} k$).")
     if len(order) > 1:
         first, second = order[0], order[1]
         r1 = a[first].replications.query("unit == @unit").sort_values("replication")
