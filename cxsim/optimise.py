@@ -1,8 +1,10 @@
-"""Budget optimisation: the split of a yearly budget that maximises a focal KPI.
+"""Budget optimisation: the split of a yearly budget that maximises the group's NPV.
 
 For a total budget (k$ a year) the search looks for the allocation across
-the touchpoints (and, unless left out, staff engagement and consistency) that
-maximises the focal dealer's profit over the horizon, or another KPI. Optuna
+the touchpoints (and, unless left out, staff engagement and consistency; with
+``--bays N`` up to N extra service bays, :mod:`cxsim.optimise_levers`) that
+maximises the NPV of the focal store's dealer group (``group_npv_k``), or a
+focal KPI such as ``profit_k``. Optuna
 is called directly (ask and tell, TPE sampler with a fixed seed): every
 candidate allocation is scored by its mean over the same replication seeds
 (common random numbers), so two candidates differ by their allocation, not

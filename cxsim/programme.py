@@ -98,7 +98,7 @@ class Programme:
     extra_bays: int = 0  # service bays added at the store
     bay_cost_k: float = BAY_COST_K  # k$/year per extra bay (dealers.bay_cost_k)
     name: str = "programme"
-    bay_capital_k: float = 0.0  # k$ once per extra bay (economics.bay_capital_k)
+    bay_capital_k: float = BAY_CAPITAL_K  # k$ once per extra bay (economics.bay_capital_k)
     one_off_k: float = 0.0  # k$ once, at the start (investment.one_off_k)
     yearly_k: float = 0.0  # k$/year of items that buy no quality (investment.yearly_k)
 
@@ -121,7 +121,7 @@ class Programme:
     # -- from and to the config -----------------------------------------------------------
     @classmethod
     def from_investment(cls, inv: InvestmentConfig, bay_cost_k: float = BAY_COST_K,
-                        bay_capital_k: float = 0.0) -> Programme:
+                        bay_capital_k: float = BAY_CAPITAL_K) -> Programme:
         """The programme an :class:`InvestmentConfig` describes."""
         spend = {t: getattr(inv.spend, t) for t in TOUCHPOINTS}
         spend["engagement"] = inv.engagement_spend
@@ -144,7 +144,7 @@ class Programme:
         spend["engagement"] = inv.get("engagement_spend", 0.0)
         spend["consistency"] = inv.get("consistency_spend", 0.0)
         bay = (config.get("dealers", {}) or {}).get("bay_cost_k", BAY_COST_K)
-        capital = (config.get("economics", {}) or {}).get("bay_capital_k", 0.0)
+        capital = (config.get("economics", {}) or {}).get("bay_capital_k", BAY_CAPITAL_K)
         return cls(spend, extra_bays=inv.get("extra_bays", 0), bay_cost_k=bay,
                    name=str(inv.get("name", "programme")), bay_capital_k=capital,
                    one_off_k=inv.get("one_off_k", 0.0), yearly_k=inv.get("yearly_k", 0.0))
