@@ -198,3 +198,23 @@ def test_replications_to_a_target_precision(tmp_path):
     data["replications"] = {"target_width_k": 1e-9, "max": 5, "min": 3}
     path.write_text(yaml.safe_dump(data))
     assert run_options(load_options(path), jobs=1).replications == 5  # never met: the cap
+
+
+def test_costs_are_paid_where_the_programme_runs_and_by_a_copying_rival(tmp_path):
+    from cxsim.decide.runs import costs_of, relative_costs
+
+    data = _with(status_quo={"stores": ["East"], "spend": {"service": 52}},
+                 options={"x": {"stores": "group:Metro Motors", "extra_bays": 1,
+                                "copied_by": "City Auto", "copy_after_weeks": 10}},
+                 horizon_years=1)
+    data["market"]["economics"] = {"bay_capital_k": 100.0}
+    path = tmp_path / "o.yaml"
+    path.write_text(yaml.safe_dump(data))
+    o = load_options(path)
+    costs = costs_of(o, "x")
+    assert sorted(costs) == ["City Auto", "East", "North"]
+    assert costs["North"][0] == pytest.approx(100.0 + 60.0 / 52)  # capital + a week's bay
+    assert costs["City Auto"][:10].sum() == 0 and costs["City Auto"][10] > 100.0
+    # against a status quo that already spends 52 k$ a year at East
+    rel = relative_costs(o, "x")
+    assert rel["East"].sum() == pytest.approx(100.0 + 60.0 - 52.0)
