@@ -248,7 +248,8 @@ def load_options(path: str | Path) -> Options:
             raise _bad(key, "allowed: a name of letters, digits, _ and -")
         arms[arm], progs[arm], stores[arm] = _programme(raw, key, base)
     seed = int(_number(data.get("seed", 0), "seed", 0, 2**63 - 1, whole=True))
-    name = str(data.get("name") or Path(path).stem)
+    name = str(data.get("name") or "".join(
+        c if c.isalnum() or c in "_-" else "_" for c in Path(path).stem) or "decide")
     if not name.replace("_", "").replace("-", "").isalnum():
         raise _bad("name", f"{name!r}; allowed: letters, digits, _ and -")
     return Options(name=name, question=str(data.get("question") or ""),
