@@ -26,7 +26,8 @@ from cxsim.config.common import (
 )
 from cxsim.config.customers import CustomersConfig, SegmentSpec
 from cxsim.config.dealers import DealersConfig, DealerSpec, TouchpointValues
-from cxsim.config.investment import InvestmentConfig
+from cxsim.config.economics import EconomicsConfig
+from cxsim.config.investment import InvestmentConfig, resolve_stores
 from cxsim.config.market import MarketConfig
 from cxsim.config.rules import RulesConfig
 from cxsim.config.sample import SampleConfig
@@ -39,6 +40,7 @@ __all__ = [
     "CustomersConfig",
     "DealerSpec",
     "DealersConfig",
+    "EconomicsConfig",
     "InvestmentConfig",
     "MarketConfig",
     "RulesConfig",
@@ -69,6 +71,7 @@ class RunConfig:
     market: MarketConfig = field(default_factory=MarketConfig)
     investment: InvestmentConfig = field(default_factory=InvestmentConfig)
     rules: RulesConfig = field(default_factory=RulesConfig)
+    economics: EconomicsConfig = field(default_factory=EconomicsConfig)
     engine: str = "fast"  # "fast" (event-driven arrays) or "stepped" (agent.step)
     progress: bool = True  # show a progress bar
     plots: bool = True  # write PNG plots with the results
@@ -79,10 +82,11 @@ class RunConfig:
             raise ConfigError(f"engine={self.engine!r}; allowed: fast, stepped")
         n_d = len(self.dealers.dealers)
         inv = self.investment
-        if inv.copied_by >= n_d or inv.copied_by == self.dealers.focal:
+        stores = resolve_stores(inv.stores, self.dealers)
+        if inv.copied_by >= n_d or inv.copied_by in stores:
             raise ConfigError(
-                f"investment.copied_by={inv.copied_by}; allowed: -1 or a rival's index "
-                f"other than dealers.focal ({self.dealers.focal})"
+                f"investment.copied_by={inv.copied_by}; allowed: -1 or the index of a "
+                f"store the programme does not run at (it runs at {stores})"
             )
         self._resolve_households()
         if self.weeks < 1:
