@@ -14,7 +14,8 @@ from html import escape
 import numpy as np
 
 from cxsim.dashboard import svg
-from cxsim.dashboard.market import WINDOW, ArmSeries, PairedMarket, feed_lines, funnel, series
+from cxsim.dashboard.market import PairedMarket
+from cxsim.dashboard.series import WINDOW, ArmSeries, feed_lines, funnel, series
 from cxsim.dashboard.places import map_svg, network_svg
 from cxsim.dashboard.svg import W
 
