@@ -21,6 +21,7 @@ KEEP = 40
 """Records kept per watched customer (the latest)."""
 
 _TP = {name: i for i, name in enumerate(TOUCHPOINTS)}
+_TP["wait"] = _TP["service"]  # a wait is judged against what the service promised
 
 
 @dataclass

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from cxsim.config import RunConfig, WEEKS_PER_YEAR
+from cxsim.config import WEEKS_PER_YEAR, RunConfig
 
 FOLDER = Path(__file__).with_name("stories")
 ORDER = ("pays_back", "disney", "perception_gap", "word_of_mouth", "friction",
@@ -38,7 +38,7 @@ class Story:
     overrides: tuple[str, ...] = ()
     industry: str = "car"
     against: str | None = None  # investment preset of the reference arm (None: nothing)
-    labels: tuple[str, str] = ("without the programme", "with it")
+    labels: tuple[str, str] = ("without the programme", "with the programme")
     newcomer: dict | None = None  # a store opening at week 0: name, x_km, y_km
 
 
