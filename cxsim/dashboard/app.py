@@ -43,7 +43,7 @@ PLAY_PAUSE_S = 0.004
 """Pause after each shown week while playing: lets the server send the frame."""
 SPEND_MAX = 400  # k$ a year, top of each spend slider
 BAYS_MAX = 30  # extra service bays, top of the bays slider
-CHARTS = {"Profit": views.lift_svg, "Share": views.share_svg, "NPS/CSAT/CES": views.kpis_svg,
+CHARTS = {"Profit": views.lift_svg, "Share": views.share_svg, "Scores": views.kpis_svg,
           "Funnel": views.funnel_svg, "Network": places.network_svg}
 CSS = """
 .cx-page { font-size: 14px; }
@@ -51,6 +51,9 @@ CSS = """
 .cx-page .v-input--slider { margin-top: 0; }
 .cx-page .v-input__slot { margin-bottom: 0 !important; }
 .cx-page .v-messages { display: none; }
+.cx-page .v-btn-toggle .v-btn { padding: 0 9px !important; min-width: 0 !important;
+  text-transform: none; letter-spacing: 0; }
+.cx-page .v-btn { text-transform: none; letter-spacing: 0; }
 .cx-box { border: 1px solid #d0d0d0; border-radius: 4px; padding: 6px 8px; overflow: auto; }
 """
 
@@ -95,8 +98,8 @@ def _html(content: str, cls: str, style: str = "") -> None:
 
 
 @solara.component
-def StoryPanel(m: PairedMarket):  # noqa: N802 - Solara style
-    """The story's narrative and what the programme has done so far."""
+def StoryPanel(m: PairedMarket, week: int):  # noqa: N802 - Solara style
+    """The story's narrative and what the programme has done so far (``week``: redraw)."""
     s = m.story
     title = s.title if s else m.preset
     idea = f"<i>{s.idea}</i><br/>" if s else ""
@@ -109,8 +112,9 @@ def StoryPanel(m: PairedMarket):  # noqa: N802 - Solara style
 
 
 @solara.component
-def Levers(m: PairedMarket, on_change):  # noqa: N802 - Solara style
-    """The focal store's programme, its extra bays and the market's friction, live."""
+def Levers(m: PairedMarket, on_change, version: int):  # noqa: N802 - Solara style
+    """The focal store's programme, its extra bays and the market's friction, live
+    (``version`` counts lever moves: relabel the sliders)."""
     lv = m.levers
 
     def line(name: str):
@@ -152,8 +156,10 @@ def Levers(m: PairedMarket, on_change):  # noqa: N802 - Solara style
 
 
 @solara.component
-def Inspector(m: PairedMarket, selected, tab: str):  # noqa: N802 - Solara style
-    """The journey of the picked customer, the picked store, or the service lane."""
+def Inspector(m: PairedMarket, selected, tab: str, week: int,  # noqa: N802 - Solara style
+              version: int):
+    """The journey of the picked customer, the picked store, or the service lane
+    (``week`` and ``version``: redraw when the market moves or a lever does)."""
     if tab == "Service lane":
         j = selected[2] if selected and selected[0] == "dealer" else m.focal
         _html(inspect.lane_svg(m, j), "cx-lane-box")
@@ -173,8 +179,8 @@ def Page():  # noqa: N802 - the name Solara serves
     session = solara.use_memo(Session, [])
     first = solara.use_memo(lambda: build(start, session), [])
     market, set_market = solara.use_state(first)
-    _, set_week = solara.use_state(market.week)  # one change per shown week: one render
-    _, set_version = solara.use_state(0)  # a lever moved
+    week, set_week = solara.use_state(market.week)  # one change per shown week: one render
+    version, set_version = solara.use_state(0)  # a lever moved
     playing, set_playing = solara.use_state(False)
     selected, set_selected = solara.use_state(None)
     left_tab, set_left_tab = solara.use_state("Story")
@@ -250,9 +256,9 @@ def Page():  # noqa: N802 - the name Solara serves
                                            on_value=set_left_tab, dense=True)
                 with solara.Column(classes=["cx-box"], style="flex:1;height:610px"):
                     if left_tab == "Story":
-                        StoryPanel(m)
+                        StoryPanel(m, week)
                     elif left_tab == "Levers":
-                        Levers(m, act["lever"])
+                        Levers(m, act["lever"], version)
                     else:
                         _html(views.feed_html(m), "cx-feed-box")
             with solara.Column(gap="4px", style="width:548px;height:660px"):
@@ -263,12 +269,12 @@ def Page():  # noqa: N802 - the name Solara serves
                                                                 "Service lane"],
                                            on_value=set_lower, dense=True)
                 with solara.Column(classes=["cx-box"], style="flex:1;min-height:0"):
-                    Inspector(m, selected, lower)
+                    Inspector(m, selected, lower, week, version)
             with solara.Column(gap="4px", style="width:392px;height:660px"):
                 solara.ToggleButtonsSingle(value=chart, values=list(CHARTS),
                                            on_value=set_chart, dense=True)
                 with solara.Column(classes=["cx-box"], style="flex:1;padding:2px"):
-                    _html(CHARTS[chart](m), f"cx-chart-{chart.split('/')[0].lower()}")
+                    _html(CHARTS[chart](m), f"cx-chart-{chart.lower()}")
 
 
 __all__ = ["Page", "stories"]

@@ -165,7 +165,7 @@ def map_svg(m: PairedMarket, selected: tuple[int, int] | None = None) -> str:
     shown = (f"{st.sample.size:,} of {m.with_.n:,} simulated customers"
              if st.sample.size < m.with_.n else f"{m.with_.n:,} simulated customers")
     w = m.with_.metrics.weight
-    parts.append(svg.text(200, y + 18, f"{shown}, each for {w:,.3g} households. Click one.",
+    parts.append(svg.text(200, y + 18, f"{shown}, each for {w:,.3g} households",
                           size=svg.TICK, colour=svg.AXIS))
     return svg.document(MAP_W, y + 26, "".join(parts), cls="cx-map",
                         label="Map of customers by satisfaction and dealer",

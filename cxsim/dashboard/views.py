@@ -133,8 +133,10 @@ def lift_svg(m: PairedMarket) -> str:
     xlim = weeks_axis(m)
     extra_units = b.cum_units[:, f] - a.cum_units[:, f]
     extra_profit = b.cum_profit[:, f] - a.cum_profit[:, f]
-    top = svg.Panel(X0, 30, PW, 150, xlim, svg.nice_range([extra_units, np.zeros(1)]))
-    bottom = svg.Panel(X0, 230, PW, 150, xlim, svg.nice_range([extra_profit, np.zeros(1)]))
+    top = svg.Panel(X0, 30, PW, 150, xlim, svg.nice_range([extra_units, np.zeros(1)],
+                                                         min_span=20))
+    bottom = svg.Panel(X0, 230, PW, 150, xlim, svg.nice_range([extra_profit, np.zeros(1)],
+                                                             min_span=100))
     c = svg.dealer_colour(f)
     parts = [top.axes("Extra vehicles sold, cumulative", zero=True, yfmt="{:,.0f}"),
              top.markers(m.markers),
