@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 
 import ipyvuetify as v
@@ -39,8 +40,8 @@ from cxsim.dashboard.stories import stories
 WATCH = 600
 """Customers whose journeys are recorded (the first ones; homes are random, so they are
 spread over the map): a click picks the nearest of them."""
-PLAY_PAUSE_S = 0.004
-"""Pause after each shown week while playing: lets the server send the frame."""
+FRAME_WAIT_S = 1.0
+"""While playing, the longest wait for the browser to show a week before the next."""
 SPEND_MAX = 400  # k$ a year, top of each spend slider
 BAYS_MAX = 30  # extra service bays, top of the bays slider
 CHARTS = {"Profit": views.lift_svg, "Share": views.share_svg, "Scores": views.kpis_svg,
@@ -59,7 +60,9 @@ CSS = """
 
 
 class ClickMap(v.VuetifyTemplate):
-    """An SVG that reports where it was clicked, in its own pixels (``pick``)."""
+    """An SVG that reports where it was clicked, in its own pixels (``pick``), and
+    which week the browser has put on screen (``seen``): the play loop waits for it,
+    so the server never runs ahead of what the room sees."""
 
     template = traitlets.Unicode("""
 <template>
@@ -67,9 +70,17 @@ class ClickMap(v.VuetifyTemplate):
        @click="pick = {x: $event.clientX - $event.currentTarget.getBoundingClientRect().left,
                        y: $event.clientY - $event.currentTarget.getBoundingClientRect().top,
                        t: Date.now()}"></div>
-</template>""").tag(sync=True)
+</template>
+<script>
+module.exports = {
+  watch: { week: function (value) { this.$nextTick(function () { this.seen = value; }); } },
+  mounted: function () { this.seen = this.week; }
+}
+</script>""").tag(sync=True)
     svg = traitlets.Unicode("").tag(sync=True)
     pick = traitlets.Dict(default_value={}).tag(sync=True)
+    week = traitlets.Int(0).tag(sync=True)
+    seen = traitlets.Int(-1).tag(sync=True)
 
 
 def start_values() -> dict:
@@ -210,7 +221,21 @@ def Page():  # noqa: N802 - the name Solara serves
                 "lever": lambda: set_version(lambda n: n + 1)}
 
     act = solara.use_memo(actions, [m])
+    story_names = solara.use_memo(lambda: list(presets()), [])
     toggle = solara.use_memo(lambda: (lambda: set_playing(lambda p: not p)), [])
+
+    def browser_pace() -> dict:
+        """The last week the browser showed, and a callback for the map to report it."""
+        state = {"week": -1, "event": threading.Event()}
+
+        def on_seen(value: int) -> None:
+            state["week"] = value
+            state["event"].set()
+
+        state["on_seen"] = on_seen
+        return state
+
+    seen = solara.use_memo(browser_pace, [])
 
     def play_loop() -> None:
         if not playing:
@@ -218,7 +243,12 @@ def Page():  # noqa: N802 - the name Solara serves
         while m.running and playing_ref.current:
             m.step()
             set_week(m.week)  # renders this week's page before the next one is stepped
-            time.sleep(PLAY_PAUSE_S)
+            # Every week drawn: step on while the browser shows the last week but one
+            # (one frame in flight: its drawing overlaps the next week's step).
+            deadline = time.monotonic() + FRAME_WAIT_S
+            while seen["week"] < m.week - 1 and time.monotonic() < deadline:
+                seen["event"].wait(0.02)
+                seen["event"].clear()
         set_playing(False)
 
     playing_ref = solara.use_ref(playing)
@@ -231,7 +261,7 @@ def Page():  # noqa: N802 - the name Solara serves
                        style="padding:4px 8px;width:1280px;height:716px;overflow:hidden"):
         with solara.Row(gap="8px", style="align-items:center;height:46px"):
             solara.Text("cxsim", style="font-size:20px;font-weight:bold")
-            solara.Select("Story", value=m.preset, values=list(presets()),
+            solara.Select("Story", value=m.preset, values=story_names,
                           on_value=act["story"], style="max-width:240px;min-width:200px",
                           classes=["cx-story-select"])
             solara.Button("Reset", on_click=act["reset"], color="primary", outlined=True)
@@ -264,7 +294,7 @@ def Page():  # noqa: N802 - the name Solara serves
             with solara.Column(gap="4px", style="width:548px;height:660px"):
                 ClickMap.element(svg=places.map_svg(m, selected[1:] if selected and
                                                     selected[0] == "customer" else None),
-                                 on_pick=act["pick"])
+                                 on_pick=act["pick"], week=m.week, on_seen=seen["on_seen"])
                 solara.ToggleButtonsSingle(value=lower, values=["Journey", "Store",
                                                                 "Service lane"],
                                            on_value=set_lower, dense=True)

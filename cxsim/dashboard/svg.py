@@ -275,8 +275,9 @@ def marker_path(xs: np.ndarray, ys: np.ndarray, shape: str, r: float, colour: st
 
 
 def starts(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    """Each point's "move to" command, computed once for points that do not move."""
-    return np.array([f"M{a:.1f} {b:.1f}" for a, b in zip(
+    """Each point's "move to" command, computed once for points that do not move
+    (whole pixels: a frame carries thousands of them)."""
+    return np.array([f"M{a:.0f} {b:.0f}" for a, b in zip(
         np.asarray(xs, float).tolist(), np.asarray(ys, float).tolist(), strict=True)],
         dtype=object)
 
