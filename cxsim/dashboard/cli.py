@@ -108,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     # Settings are read when Solara is first imported: set them before that.
     os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
     os.environ.setdefault("SOLARA_ASSETS_PROXY", "True")
+    os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "False")  # it covers the charts' corner
     os.environ["CXSIM_DASHBOARD_PRESET"] = args.preset
     os.environ["CXSIM_DASHBOARD_INDUSTRY"] = args.industry or ""
     os.environ["CXSIM_DASHBOARD_CUSTOMERS"] = str(args.customers)

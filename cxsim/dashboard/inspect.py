@@ -132,9 +132,9 @@ def lane_svg(m: PairedMarket, j: int | None = None) -> str:
     cap = b.bays[:, j] * float(dl.service_rate[j]) * hours  # real visits a week
     backlog = [np.array([x[j] for x in arm]) if arm else np.zeros(0) for arm in m.backlog]
     x0, pw = 58.0, MAP_W - 58.0 - 150.0
-    top = svg.Panel(x0, 26, pw, 92, xlim, svg.nice_range([cap, b.visits[:, j], a.visits[:, j],
+    top = svg.Panel(x0, 24, pw, 82, xlim, svg.nice_range([cap, b.visits[:, j], a.visits[:, j],
                                                           np.zeros(1)], floor=0))
-    bottom = svg.Panel(x0, 158, pw, 92, xlim, svg.nice_range(
+    bottom = svg.Panel(x0, 142, pw, 82, xlim, svg.nice_range(
         [b.wait[:, j], a.wait[:, j], np.zeros(1)], floor=0, min_span=1.0))
     c = svg.dealer_colour(j)
     name = m.dealer_names[j]
@@ -158,9 +158,9 @@ def lane_svg(m: PairedMarket, j: int | None = None) -> str:
            else "wait n/a"]
     tx = x0 + pw + 14
     for i, s in enumerate(s for s in now if s):
-        parts.append(svg.text(tx, 40 + 22 * i, s, cls="cx-lane-now"))
-    parts.append(svg.legend([("capacity", "#000", "line"), ("arrivals", c, "line"),
-                             (m.labels[0], c, "dash"), ("backlog", "#D55E00", "line")],
-                            8, 284, step=130))
-    return svg.document(MAP_W, 292, "".join(parts), cls="cx-lane",
+        parts.append(svg.text(tx, 36 + 19 * i, s, cls="cx-lane-now"))
+    for i, item in enumerate([("capacity", "#000", "line"), ("arrivals", c, "line"),
+                              ("backlog", "#D55E00", "line"), ("without", c, "dash")]):
+        parts.append(svg.legend([item], tx - 2, 168 + 19 * i, size=TICK))
+    return svg.document(MAP_W, 258, "".join(parts), cls="cx-lane",
                         label="Service lane", extra=f' data-week="{m.week}" data-bays="{bays}"')

@@ -57,9 +57,9 @@ def share_svg(m: PairedMarket) -> str:
     a, b = frame(m)
     weeks = np.arange(b.units.shape[0])
     xlim, f = weeks_axis(m), m.focal
-    top = svg.Panel(X0, 30, PW, 170, xlim, svg.nice_range(
+    top = svg.Panel(X0, 30, PW, 190, xlim, svg.nice_range(
         [b.share * 100, a.share[:, f] * 100], floor=0, ceil=100))
-    bottom = svg.Panel(X0, 260, PW, 170, xlim, svg.nice_range(
+    bottom = svg.Panel(X0, 272, PW, 190, xlim, svg.nice_range(
         [b.cum_units, a.cum_units[:, f]], floor=0))
     parts = [top.axes(f"Share of sales, %, last {WINDOW} weeks"), top.markers(m.markers),
              bottom.axes("Vehicles sold since week 0", xlabel="week", yfmt="{:,.0f}"),
@@ -71,8 +71,8 @@ def share_svg(m: PairedMarket) -> str:
     c = svg.dealer_colour(f)
     parts.append(top.line(weeks, a.share[:, f] * 100, c, dash="6 4", width=2))
     parts.append(bottom.line(weeks, a.cum_units[:, f], c, dash="6 4", width=2))
-    parts.append(_legend(m, 490))
-    return _doc(m, 520, parts, "cx-share", "Market share and sales over time")
+    parts.append(_legend(m, 518))
+    return _doc(m, 544, parts, "cx-share", "Market share and sales over time")
 
 
 # -- the paired lift ----------------------------------------------------------------------
@@ -122,7 +122,18 @@ def lift_html(m: PairedMarket) -> str:
             f'({_signed(n["units_pct"], 1, " %")}), profit after cost '
             f'<b class="cx-profit">{_signed(n["profit_k"])} k$</b>, programme cost '
             f'{n["cost_k"]:,.0f} k$, ROI <b class="cx-roi">{roi}</b>.<br/>'
-            f'<span class="cx-why">{escape(why(m, n))}</span></div>')
+            f'<span class="cx-why">{escape(why(m, n))}</span>{_aware(m)}</div>')
+
+
+def _aware(m: PairedMarket) -> str:
+    """For a newcomer's story: the share of households who know its name."""
+    if not (m.story and m.story.newcomer):
+        return ""
+    f = m.focal
+    a, b = (float(arm.population.aware[:, f].mean()) for arm in m.arms)
+    return (f'<br/><span class="cx-aware">Households who know {escape(m.focal_name())}: '
+            f"<b>{100 * b:.0f} %</b> {escape(m.labels[1])}, {100 * a:.0f} % "
+            f"{escape(m.labels[0])}.</span>")
 
 
 def lift_svg(m: PairedMarket) -> str:
@@ -133,9 +144,9 @@ def lift_svg(m: PairedMarket) -> str:
     xlim = weeks_axis(m)
     extra_units = b.cum_units[:, f] - a.cum_units[:, f]
     extra_profit = b.cum_profit[:, f] - a.cum_profit[:, f]
-    top = svg.Panel(X0, 30, PW, 150, xlim, svg.nice_range([extra_units, np.zeros(1)],
+    top = svg.Panel(X0, 30, PW, 190, xlim, svg.nice_range([extra_units, np.zeros(1)],
                                                          min_span=20))
-    bottom = svg.Panel(X0, 230, PW, 150, xlim, svg.nice_range([extra_profit, np.zeros(1)],
+    bottom = svg.Panel(X0, 272, PW, 190, xlim, svg.nice_range([extra_profit, np.zeros(1)],
                                                              min_span=100))
     c = svg.dealer_colour(f)
     parts = [top.axes("Extra vehicles sold, cumulative", zero=True, yfmt="{:,.0f}"),
@@ -146,11 +157,11 @@ def lift_svg(m: PairedMarket) -> str:
              bottom.markers(m.markers, labels=False),
              bottom.area(weeks, extra_profit, "#777"),
              bottom.line(weeks, extra_profit, "#222", width=2.4, cls="cx-profit-line"),
-             svg.text(X0 - 36, 432, "Same seed, customers and luck in both markets:",
+             svg.text(X0 - 36, 518, "Same seed, customers and luck in both markets:",
                       size=TICK, colour=svg.AXIS),
-             svg.text(X0 - 36, 450, "the gap is the programme's.", size=TICK,
+             svg.text(X0 - 36, 536, "the gap is the programme's.", size=TICK,
                       colour=svg.AXIS)]
-    return _doc(m, 458, parts, "cx-lift", "Lift of the programme, with minus without")
+    return _doc(m, 544, parts, "cx-lift", "Lift of the programme, with minus without")
 
 
 # -- NPS, CSAT, CES -----------------------------------------------------------------------
@@ -165,7 +176,7 @@ def kpis_svg(m: PairedMarket) -> str:
     parts = []
     for k, (title, key, lim) in enumerate(specs):
         with_, without = getattr(b, key), getattr(a, key)
-        p = svg.Panel(X0, 28 + 152 * k, PW, 104, xlim,
+        p = svg.Panel(X0, 28 + 162 * k, PW, 120, xlim,
                       svg.nice_range([with_, without[:, f]], min_span=0.4, **lim))
         parts.append(p.axes(title, yticks=4, zero=key == "nps",
                             xlabel="week" if k == 2 else ""))
@@ -173,8 +184,8 @@ def kpis_svg(m: PairedMarket) -> str:
         for j in range(with_.shape[1]):
             parts.append(p.line(weeks, with_[:, j], svg.dealer_colour(j), width=2.2))
         parts.append(p.line(weeks, without[:, f], svg.dealer_colour(f), dash="6 4", width=2))
-    parts.append(_legend(m, 490))
-    return _doc(m, 520, parts, "cx-kpis", "NPS, CSAT and CES")
+    parts.append(_legend(m, 518))
+    return _doc(m, 544, parts, "cx-kpis", "NPS, CSAT and CES")
 
 
 # -- the journey funnel ------------------------------------------------------------------
@@ -189,7 +200,7 @@ def funnel_svg(m: PairedMarket) -> str:
     nd, f = len(m.dealer_names), m.focal
     top = max([float(fw[k].max()) for k, _ in stages] + [float(fo[k][f]) for k, _ in stages]
               + [1.0])
-    p = svg.Panel(X0 + 10, 30, PW - 10, 380, (0.0, float(len(stages))),
+    p = svg.Panel(X0 + 10, 30, PW - 10, 420, (0.0, float(len(stages))),
                   svg.nice_range([np.array([0.0, top])], floor=0))
     parts = [p.axes(f"Customers at each step since week 0, week {m.week}", xticks=0,
                     yfmt="{:,.0f}")]
@@ -209,10 +220,10 @@ def funnel_svg(m: PairedMarket) -> str:
                              f'stroke-dasharray="5 3"/>')
         parts.append(svg.text(gx + group * 0.42, base + 18, label, size=TICK, anchor="middle"))
     items = [(name, svg.dealer_colour(j), "box") for j, name in enumerate(m.dealer_names)]
-    parts.append(svg.legend(items, X0 - 36, 470, step=(W - X0 + 36) / max(nd, 1)))
+    parts.append(svg.legend(items, X0 - 36, 504, step=(W - X0 + 36) / max(nd, 1)))
     parts.append(svg.legend([(f"{m.focal_name()}, {m.labels[0]}", "#000", "dash")],
-                            X0 - 36, 492))
-    return _doc(m, 520, parts, "cx-funnel", "Journey funnel")
+                            X0 - 36, 526))
+    return _doc(m, 544, parts, "cx-funnel", "Journey funnel")
 
 
 # -- word of mouth ---------------------------------------------------------------------
