@@ -199,7 +199,7 @@ def Page():  # noqa: N802 - the name Solara serves
     selected, set_selected = solara.use_state(None)
     left_tab, set_left_tab = solara.use_state("Story")
     chart, set_chart = solara.use_state("Profit")
-    lower, set_lower = solara.use_state("Journey")
+    lower, set_lower = solara.use_state("Service lane")
     m = market
 
     def actions() -> dict:

@@ -89,10 +89,12 @@ def lift_numbers(m: PairedMarket) -> dict[str, float]:
                 "roi": float("nan")}
     du = float(b.totals["units"][f] - a.totals["units"][f])
     base = float(a.totals["units"][f])
-    cost = float(b.cum_invest[-1, f] - a.cum_invest[-1, f])
+    cost = float(b.cum_invest[-1, f])
+    extra_cost = cost - float(a.cum_invest[-1, f])  # 0 when both arms pay the same bill
     dp = float(b.totals["profit"][f] - a.totals["profit"][f])
     return {"units": du, "units_pct": 100 * du / base if base > 0 else float("nan"),
-            "profit_k": dp, "cost_k": cost, "roi": dp / cost if cost > 0 else float("nan")}
+            "profit_k": dp, "cost_k": cost,
+            "roi": dp / extra_cost if extra_cost > 0 else float("nan")}
 
 
 def why(m: PairedMarket, n: dict[str, float]) -> str:
