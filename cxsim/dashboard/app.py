@@ -35,7 +35,6 @@ from cxsim.dashboard.market import (
     Session,
     presets,
 )
-from cxsim.dashboard.stories import stories
 
 WATCH = 600
 """Customers whose journeys are recorded (the first ones; homes are random, so they are
@@ -308,6 +307,3 @@ def Page():  # noqa: N802 - the name Solara serves
                                            on_value=set_chart, dense=True)
                 with solara.Column(classes=["cx-box"], style="flex:1;padding:2px"):
                     _html(CHARTS[chart](m), f"cx-chart-{chart.lower()}")
-
-
-__all__ = ["Page", "stories"]

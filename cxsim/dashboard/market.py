@@ -14,7 +14,11 @@ week (quality then follows with the model's lag); digital friction changes both
 arms alike. Every lever makes a changed copy of the preset's
 :class:`~cxsim.programme.Programme` (validated, priced by its one cost).
 Market size, industry, preset and seed define the market and take effect when
-it is rebuilt (Reset).
+it is rebuilt (Reset). A preset may be a story (:mod:`cxsim.dashboard.stories`):
+then its reference arm may run another programme (``against``), a new store may
+open at week 0, and its chapter markers come with it. ``watch`` customers'
+journeys are recorded (:mod:`cxsim.dashboard.journal`) for the page's "inspect
+anyone"; a market built without them runs exactly as before.
 
 Everything here is plain Python and NumPy, so tests and the benchmark use it
 without a browser or a server.
