@@ -87,7 +87,8 @@ def journey_html(m: PairedMarket, arm: int, customer: int) -> str:
             f'style="font-size:{BODY}px;line-height:1.3"><b>Customer {customer:,}</b> '
             f"({escape(m.labels[arm])}): {owns}; services at {serviced}; satisfaction "
             f"{p.satisfaction[customer]:.1f}/10, effort {p.effort[customer]:.1f}/7."
-            f"<br/><span style='font-size:{TICK}px;color:#333'>Expects now: {expect}.</span>"
+            f"<br/><span style='font-size:{TICK}px;color:#333'>Expects now: {expect}. "
+            f"Weeks below 0: before the charts start.</span>"
             f'<ul style="list-style:none;padding-left:0;margin:4px 0 0">{rows}</ul></div>')
 
 
