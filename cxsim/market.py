@@ -69,6 +69,7 @@ class Market:
     in_market: int = 0  # customers shopping now
     entered_this_week: int = 0
     feed: deque | None = None  # recent talk in plain words, for the dashboard
+    journal: object | None = None  # a few customers' journeys, for the dashboard
     unaware_dealers: list[int] = field(default_factory=list)
     """Dealers that may have customers who have not heard of them: a superset,
     refreshed by :meth:`dealers_with_unaware` (awareness never shrinks)."""

@@ -191,6 +191,8 @@ class Service(Process):
         problems = comeback.astype(float) + ~parts_ok + (x_svc < tc.problem_below) + \
             (x_com < tc.problem_below)
         effort = xp.effort_score(problems, waits, tc)
+        if m.journal is not None:
+            m.journal.episode("serviced", self, ids, d, moments, SERVICE_MOMENTS, score, waits)
         self._expect_many(ids, tps, xp.drift(expected, felt, tc.expectation_drift))
         mt.kpi(d, tps, x)
         mt.add_many(d, {"service_visits": 1.0, "wait_hours_sum": waits,
