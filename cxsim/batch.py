@@ -100,8 +100,10 @@ class _Programme(ProgrammeSchedule):
 
     def __init__(self, market: Market, cfg: RunConfig, offset: int) -> None:
         super().__init__(market, cfg.investment, Programme.from_config(cfg),
-                         offset + cfg.dealers.focal)
+                         cfg.dealers.focal)
         self.offset = offset
+        self.focal += offset
+        self.stores = [offset + s for s in self.stores]
 
     def start_rival(self) -> None:
         self.start(self.offset + self.investment.copied_by)
@@ -198,16 +200,6 @@ class BatchModel(CxModel):
         self.programmes = [_Programme(self.market, c, r * nd) for r, c in enumerate(cfgs)]
         for prog in self.programmes:
             prog.schedule(self.schedule_event)
-
-    def all_due(self) -> None:
-        week, cal, b = self.market.week, self.calendar, self.market.batch
-        for kind, process in zip(EVENTS, self._handlers, strict=True):
-            ids = cal.pop(kind, week)
-            if kind == "enter" and ids.size:  # every customer due to enter enters
-                counts = np.bincount(b.rep_of(ids), minlength=b.reps)
-                b.in_market += counts
-                b.entered += counts
-            process(ids)
 
     def _market_measures(self) -> dict[str, float | np.ndarray]:
         b = self.market.batch

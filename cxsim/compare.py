@@ -37,6 +37,7 @@ from cxsim.config import RunConfig
 from cxsim.run import (
     HEADLINE,
     Measure,
+    Outcomes,
     compose,
     focal,
     replication_seed,
@@ -56,6 +57,34 @@ def _as_config(arm: Arm, common: Sequence[str]) -> RunConfig:
     if isinstance(arm, RunConfig):
         return arm
     return compose([*common, *arm])
+
+
+GROUP_OUTCOMES: tuple[str, ...] = ("units_sold", "revenue_k", "gross_profit_k",
+                                   "investment_k", "profit_k")
+"""Outcomes :func:`stores_and_groups` reports per store and summed per dealer group."""
+
+
+def stores_and_groups(out: Outcomes) -> dict[str, float]:
+    """A measure for :func:`arm_runs`: :data:`GROUP_OUTCOMES` of every store
+    (``<store>/<kpi>``) and of every dealer group, summed over its stores
+    (``group:<group>/<kpi>``), so a lift table shows a sibling's losses.
+
+    >>> from cxsim.run import run
+    >>> out = run(compose(["sample.customers=1000", "market.years=0.1", "progress=false",
+    ...                    "dealers.dealers.0.group=G", "dealers.dealers.1.group=G"]))
+    >>> sorted(k for k in stores_and_groups(out) if k.endswith("/units_sold"))
+    ['Dealer A/units_sold', 'Dealer B/units_sold', 'Dealer C/units_sold', 'group:G/units_sold']
+    """
+    stores = out.stores.set_index("dealer")
+    res = {f"{d}/{k}": float(stores.at[d, k]) for d in stores.index for k in GROUP_OUTCOMES}
+    groups: dict[str, list[str]] = {}
+    for spec in out.config.dealers.dealers:
+        if spec.group:
+            groups.setdefault(spec.group, []).append(spec.name)
+    for g, members in groups.items():
+        for k in GROUP_OUTCOMES:
+            res[f"group:{g}/{k}"] = float(stores.loc[members, k].sum())
+    return res
 
 
 def arm_seeds(base_seed: int, replications: int, n_arms: int, paired: bool

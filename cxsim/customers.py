@@ -21,6 +21,8 @@ from cxsim.calendar import NEVER
 from cxsim.choice import distances, pick
 from cxsim.config import SEGMENTS, TOUCHPOINTS, WEEKS_PER_YEAR, RunConfig
 from cxsim.draws import Draws
+from cxsim.homes import draw_homes, read_grid
+from cxsim.turnover import fresh_tastes
 
 PROSPECT, OWNER, SHOPPING = 0, 1, 2
 STAGES = ("first-time prospect", "owner", "shopping")
@@ -186,12 +188,12 @@ class Customer(HasCell, mesa.Agent):
 def populate(cfg: RunConfig, draws: Draws) -> Population:
     """The market's customers at the start: homes, segments, tastes, first vehicles."""
     c = cfg.customers
-    n, nd, nt = cfg.sample.customers, len(cfg.dealers.dealers), len(TOUCHPOINTS)
+    n, nd = cfg.sample.customers, len(cfg.dealers.dealers)
     dr = draws
     ids = np.arange(n)
     half = c.market_size_km / 2.0
-    x = (dr.uniform("home_x", 0, ids) * 2.0 - 1.0) * half
-    y = (dr.uniform("home_y", 0, ids) * 2.0 - 1.0) * half
+    grid = read_grid(cfg.market.homes) if cfg.market.homes else None
+    x, y = draw_homes(dr, ids, half, grid)
     specs = [c.segments.get(s) for s in SEGMENTS]
     shares = np.array([s.share if s else 0.0 for s in specs])
     seg = np.searchsorted(np.cumsum(shares) / shares.sum(),
@@ -204,13 +206,7 @@ def populate(cfg: RunConfig, draws: Draws) -> Population:
 
     affinity = np.clip(per_segment("digital_affinity", 0.5)
                        + c.affinity_sd * dr.normal("affinity", 0, ids), 0.0, 1.0)
-    expectation = np.clip(per_segment("expectation", 7.5)[:, None]
-                          + c.expectation_sd * dr.normal_matrix("expectation", 0, ids, nt),
-                          0, 10)
-    attitude = np.clip(c.attitude_mean + c.attitude_sd
-                       * dr.normal_matrix("attitude", 0, ids, nd), 0, 10)
-    aware_share = np.array([d.initial_awareness for d in cfg.dealers.dealers])
-    aware = dr.uniform_matrix("aware", 0, ids, nd) < aware_share[None, :]
+    expectation, attitude, aware = fresh_tastes(cfg, dr, "", 0, ids, seg)
     sd = c.talkativeness_sd
     talk = np.exp(sd * dr.normal("talkativeness", 0, ids) - sd * sd / 2.0)
     has_vehicle = dr.uniform("first_time", 0, ids) >= c.first_time_share
@@ -243,5 +239,11 @@ def populate(cfg: RunConfig, draws: Draws) -> Population:
     u[~np.isfinite(u).any(axis=1)] = 0.0
     dealer = pick(u, dr.uniform("initial_dealer", 0, own))
     pop.selling_dealer[own] = dealer
-    pop.satisfaction[own] = attitude[own, dealer]
+    # The logit picked the dealers owners liked best; in a settled market an owner's
+    # view of its dealer comes from its own episodes, not from that selection, so it
+    # is drawn afresh from the same law (else it would sag for years).
+    fresh = np.clip(c.attitude_mean + c.attitude_sd * dr.normal("owner_attitude", 0, own),
+                    0, 10)
+    pop.attitude[own, dealer] = fresh
+    pop.satisfaction[own] = fresh
     return pop

@@ -84,6 +84,7 @@ class Market:
     in_market: int = 0  # customers shopping now
     entered_this_week: int = 0
     feed: deque | None = None  # recent talk in plain words, for the dashboard
+    journal: object | None = None  # a few customers' journeys, for the dashboard
     unaware_dealers: list[int] = field(default_factory=list)
     """Dealers that may have customers who have not heard of them: a superset,
     refreshed by :meth:`dealers_with_unaware` (awareness never shrinks)."""
@@ -120,6 +121,16 @@ class Market:
         if b is None:
             return values[:, None]
         return values.reshape(b.reps, b.nd)[b.rep_of(ids)].T
+
+    def enter_market(self, ids: np.ndarray) -> None:
+        """These customers start shopping this week."""
+        if self.batch is None:
+            self.in_market += ids.size
+            self.entered_this_week += ids.size
+        else:
+            counts = np.bincount(self.batch.rep_of(ids), minlength=self.batch.reps)
+            self.batch.in_market += counts
+            self.batch.entered += counts
 
     def leave_market(self, ids: np.ndarray) -> None:
         """These shoppers have bought: they are no longer in the market."""

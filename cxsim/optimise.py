@@ -1,8 +1,10 @@
-"""Budget optimisation: the split of a yearly budget that maximises a focal KPI.
+"""Budget optimisation: the split of a yearly budget that maximises the group's NPV.
 
 For a total budget (k$ a year) the search looks for the allocation across
-the touchpoints (and, unless left out, staff engagement and consistency) that
-maximises the focal dealer's profit over the horizon, or another KPI. Optuna
+the touchpoints (and, unless left out, staff engagement and consistency; with
+``--bays N`` up to N extra service bays, :mod:`cxsim.optimise_levers`) that
+maximises the NPV of the focal store's dealer group (``group_npv_k``), or a
+focal KPI such as ``profit_k``. Optuna
 is called directly (ask and tell, TPE sampler with a fixed seed): every
 candidate allocation is scored by its mean over the same replication seeds
 (common random numbers), so two candidates differ by their allocation, not
@@ -27,7 +29,6 @@ arguments the results are the same for any ``--jobs``.
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 import time
@@ -40,7 +41,15 @@ import pandas as pd
 
 from cxsim import size
 from cxsim.config import SERVICE_TOUCHPOINTS, TOUCHPOINTS, RunConfig
-from cxsim.optimise_report import plot_report, write_report
+from cxsim.optimise_levers import (
+    BAYS,
+    GROUP_NPV,
+    affordable_bays,
+    budget_for_lines,
+    configure,
+    group_measure,
+)
+from cxsim.optimise_report import comparison, plot_report, trials_frame, write_report
 from cxsim.programme import SPEND_LINES, Programme
 from cxsim.results import write_parquet  # NaN (a zero denominator) as null
 from cxsim.run import (
@@ -52,12 +61,13 @@ from cxsim.run import (
     replication_seed,
     run_many,
     seeded,
-    t_interval,
 )
 from cxsim.study_cli import at_least, input_error, progress_wanted, report_folder, study_parser
 
 LINES = SPEND_LINES
 """Budget lines an allocation can fund: the touchpoints, then people and standards."""
+KPIS = (GROUP_NPV, *OUTCOMES)
+"""What a search can maximise: the group's NPV (default) or a focal outcome."""
 
 U_LOW = 1e-6
 CONFIRM_STRIDE = 7_919
@@ -86,8 +96,9 @@ def allocation_of(cfg: RunConfig) -> dict[str, float]:
 
 
 def with_allocation(cfg: RunConfig, allocation: dict[str, float], name: str) -> RunConfig:
-    """A copy of ``cfg`` whose programme spends ``allocation`` (k$/year; missing lines 0)."""
-    return Programme.from_config(cfg).allocated(allocation, name).into(cfg)
+    """A copy of ``cfg`` whose programme spends ``allocation`` (k$/year; missing lines 0;
+    a ``bays`` entry: extra bays)."""
+    return configure(cfg, allocation, name)
 
 
 def scaled(shape: dict[str, float], budget: float, lines: Sequence[str]) -> dict[str, float]:
@@ -150,16 +161,16 @@ def from_simplex(allocation: dict[str, float], lines: Sequence[str]) -> dict[str
 def _evaluate(task_map: TaskMap, configs: Sequence[RunConfig], seeds: Sequence[int],
               bar: Any = None) -> list[list[dict[str, float]]]:
     tasks = [seeded(c, s) for c in configs for s in seeds]
-    flat = run_many(tasks, task_map=task_map, bar=bar)
+    flat = run_many(tasks, task_map=task_map, bar=bar, measure=group_measure)
     k = len(seeds)
     return [flat[i * k:(i + 1) * k] for i in range(len(configs))]
 
 
-def search(base: RunConfig, budget: float, *, kpi: str = "profit_k",
+def search(base: RunConfig, budget: float, *, kpi: str = GROUP_NPV,
            lines: Sequence[str] = LINES, trials: int = 20, replications: int = 3,
            seed: int = 0, batch: int = 2, jobs: int = 0, storage: str | None = None,
            study_name: str = "cxsim-budget", progress: bool = False,
-           maximise: bool = True) -> tuple[Any, pd.DataFrame]:
+           maximise: bool = True, bays: int = 0) -> tuple[Any, pd.DataFrame]:
     """Run the Optuna study; return it and one row per finished trial.
 
     ``batch`` candidates are asked for at a time and run together (their
@@ -170,9 +181,10 @@ def search(base: RunConfig, budget: float, *, kpi: str = "profit_k",
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    if kpi not in OUTCOMES:
-        raise ValueError(f"unknown kpi {kpi!r}; allowed: {', '.join(OUTCOMES)}")
+    if kpi not in KPIS:
+        raise ValueError(f"unknown kpi {kpi!r}; allowed: {', '.join(KPIS)}")
     lines = tuple(lines)
+    bays = affordable_bays(budget, base.dealers.bay_cost_k, bays)
     seeds = [replication_seed(seed, r) for r in range(replications)]
     sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True, constant_liar=True,
                                          n_startup_trials=min(10, max(2, trials // 2)))
@@ -188,45 +200,41 @@ def search(base: RunConfig, budget: float, *, kpi: str = "profit_k",
         for name, alloc in (("holistic", holistic_allocation(budget, lines)),
                             ("service_only", service_only_allocation(budget, lines))):
             study.enqueue_trial(from_simplex(alloc, lines), user_attrs={"start": name})
-    dist = optuna.distributions.FloatDistribution(U_LOW, 1.0)
+    dists: dict[str, Any] = {f"u_{t}": optuna.distributions.FloatDistribution(U_LOW, 1.0)
+                             for t in lines}
+    if bays:  # an integer lever: its running cost comes out of the yearly budget
+        dists[BAYS] = optuna.distributions.IntDistribution(0, bays)
     done = len([t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE])
     with pool(jobs) as task_map:
         # the bar after the workers are forked: its thread is not copied into them
         bar = progress_bar(max(0, trials - done) * len(seeds), "budget search", progress)
         try:
             while done < trials:
-                asked = [study.ask({f"u_{t}": dist for t in lines})
-                         for _ in range(min(batch, trials - done))]
-                allocs = [to_simplex([tr.params[f"u_{t}"] for t in lines], budget, lines)
-                          for tr in asked]
+                asked = [study.ask(dists) for _ in range(min(batch, trials - done))]
+                allocs = [_allocation(tr.params, budget, lines, base.dealers.bay_cost_k,
+                                      bays) for tr in asked]
                 configs = [with_allocation(base, a, "search") for a in allocs]
                 results = _evaluate(task_map, configs, seeds, bar)
                 for tr, alloc, res in zip(asked, allocs, results, strict=True):
                     values = np.array([r[kpi] for r in res])
-                    for t in lines:
-                        tr.set_user_attr(f"k_{t}", alloc[t])
+                    for t, v in alloc.items():
+                        tr.set_user_attr(f"k_{t}", v)
                     tr.set_user_attr("sd", float(values.std(ddof=1)) if len(values) > 1
                                      else float("nan"))
                     study.tell(tr, float(values.mean()))
                 done += len(asked)
         finally:
             bar.close()
-    return study, trials_frame(study, lines)
+    return study, trials_frame(study, (*lines, BAYS) if bays else lines)
 
 
-def trials_frame(study: Any, lines: Sequence[str]) -> pd.DataFrame:
-    """One row per finished trial: number, value, its seeds' sd, allocation (k$/year)."""
-    import optuna
-
-    rows = []
-    for t in study.trials:
-        if t.state != optuna.trial.TrialState.COMPLETE:
-            continue
-        row = {"trial": t.number, "value": t.value, "sd": t.user_attrs.get("sd"),
-               "start": t.user_attrs.get("start", "")}
-        row.update({t_: t.user_attrs.get(f"k_{t_}", 0.0) for t_ in lines})
-        rows.append(row)
-    return pd.DataFrame(rows)
+def _allocation(params: dict[str, Any], budget: float, lines: Sequence[str],
+                bay_cost_k: float, bays: int) -> dict[str, float]:
+    """A trial's allocation: bays first (if a lever), the spend lines share the rest."""
+    n = int(params.get(BAYS, 0)) if bays else 0
+    out = to_simplex([params[f"u_{t}"] for t in lines], budget_for_lines(
+        budget, n, bay_cost_k), lines)
+    return {**out, BAYS: float(n)} if bays else out
 
 
 # -- confirmation on fresh seeds ----------------------------------------------------------------
@@ -247,28 +255,11 @@ def confirm(base: RunConfig, arms: dict[str, dict[str, float]], *, replications:
     return pd.DataFrame(rows)
 
 
-def comparison(runs: pd.DataFrame, kpi: str, level: float = 0.95) -> pd.DataFrame:
-    """Per arm: mean KPI, lift over no programme and the best arm's edge, with intervals."""
-    wide = runs.pivot(index="replication", columns="arm", values=kpi)
-    rows = []
-    for arm in dict.fromkeys(runs["arm"]):
-        v = wide[arm].to_numpy()
-        mean, lo, hi = t_interval(v, level)
-        lift, llo, lhi = t_interval(v - wide["none"].to_numpy(), level)
-        edge, elo, ehi = t_interval(wide["best"].to_numpy() - v, level) \
-            if "best" in wide else (math.nan,) * 3
-        rows.append({"arm": arm, "kpi": kpi, "mean": mean, "ci_low": lo, "ci_high": hi,
-                     "lift": lift, "lift_low": llo, "lift_high": lhi,
-                     "best_minus_arm": edge, "best_minus_low": elo, "best_minus_high": ehi,
-                     "replications": len(v)})
-    return pd.DataFrame(rows)
-
-
-def optimise(budget: float, overrides: Sequence[str] = (), *, kpi: str = "profit_k",
+def optimise(budget: float, overrides: Sequence[str] = (), *, kpi: str = GROUP_NPV,
              lines: Sequence[str] = LINES, trials: int = 20, replications: int = 3,
              confirm_replications: int = 6, seed: int = 0, batch: int = 2, jobs: int = 0,
              storage: str | None = None, out: str | os.PathLike | None = None,
-             progress: bool = False, maximise: bool = True) -> Path:
+             progress: bool = False, maximise: bool = True, bays: int = 0) -> Path:
     """Search, confirm on fresh seeds and write the report folder; return it."""
     started = time.perf_counter()
     lines = tuple(lines)
@@ -276,9 +267,12 @@ def optimise(budget: float, overrides: Sequence[str] = (), *, kpi: str = "profit
     out = report_folder(out, "optimise")
     study, trials_df = search(base, budget, kpi=kpi, lines=lines, trials=trials,
                               replications=replications, seed=seed, batch=batch, jobs=jobs,
-                              storage=storage, progress=progress, maximise=maximise)
+                              storage=storage, progress=progress, maximise=maximise,
+                              bays=bays)
     pick = trials_df["value"].idxmax() if maximise else trials_df["value"].idxmin()
-    best = {t: float(trials_df.loc[pick, t]) for t in lines}
+    best = {t: float(trials_df.loc[pick, t]) for t in lines if t in trials_df}
+    if BAYS in trials_df:
+        best[BAYS] = float(trials_df.loc[pick, BAYS])
     arms = {"best": best, "holistic": holistic_allocation(budget, lines),
             "service_only": service_only_allocation(budget, lines)}
     runs = confirm(base, arms, replications=confirm_replications, seed=seed, jobs=jobs,
@@ -292,7 +286,8 @@ def optimise(budget: float, overrides: Sequence[str] = (), *, kpi: str = "profit
     plot_report(out, trials_df, arms, table, lines, kpi, maximise)
     write_report(out, args={"budget": budget, "kpi": kpi, "trials": trials, "seed": seed,
                             "replications": replications, "confirm": confirm_replications,
-                            "overrides": list(overrides), "maximise": maximise},
+                            "overrides": list(overrides), "maximise": maximise,
+                            "bays": bays, "bay_cost_k": base.dealers.bay_cost_k},
                  trials=trials_df, arms=arms, runs=runs, table=table, lines=lines,
                  seconds=time.perf_counter() - started)
     return out
@@ -301,8 +296,9 @@ def optimise(budget: float, overrides: Sequence[str] = (), *, kpi: str = "profit
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m cxsim.optimise``: the best split of a budget, reported beside two others."""
     p = study_parser("cxsim-optimise", "Find the allocation of a yearly budget across "
-                     "touchpoints that maximises the focal dealer's KPI (Optuna on paired "
-                     "replications).", "optimise", "base seed of sampler and replications")
+                     "touchpoints (and service bays) that maximises the NPV of the focal "
+                     "store's dealer group, or a focal KPI (Optuna on paired replications).",
+                     "optimise", "base seed of sampler and replications", kpis=KPIS)
     p.add_argument("--budget", type=float, default=None,
                    help="k$ a year to allocate (default: the cx_program preset's total)")
     p.add_argument("--minimise", action="store_true", help="minimise the KPI instead")
@@ -314,6 +310,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--confirm", type=int, default=6,
                    help="fresh paired seeds for the final comparison")
     p.add_argument("--batch", type=int, default=2, help="candidates evaluated together")
+    p.add_argument("--bays", type=int, default=0, help="search extra service bays too, up to "
+                   "this many (their running cost comes out of the budget)")
     p.add_argument("--storage", default=None,
                    help="Optuna storage, e.g. sqlite:///results/optimise/study.db (resumable)")
     a = p.parse_args(argv)
@@ -326,7 +324,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise ValueError(f"--budget {a.budget}; allowed: --budget > 0 (k$ a year)")
         for flag, value, low in (("--trials", a.trials, 1), ("--replications",
                                  a.replications, 1), ("--confirm", a.confirm, 2),
-                                 ("--batch", a.batch, 1)):
+                                 ("--batch", a.batch, 1), ("--bays", a.bays, 0)):
             at_least(flag, value, low)
         size.check(compose(a.overrides))  # one line, not a worker's MemoryError
 
@@ -338,7 +336,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         a.budget, a.overrides, kpi=a.kpi, lines=a.lines, trials=a.trials,
         replications=a.replications, confirm_replications=a.confirm, seed=a.seed,
         batch=a.batch, jobs=a.jobs, storage=a.storage, out=out,
-        progress=progress_wanted(a), maximise=not a.minimise))
+        progress=progress_wanted(a), maximise=not a.minimise, bays=a.bays))
 
 
 if __name__ == "__main__":

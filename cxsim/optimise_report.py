@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxsim.run import HEADLINE
+from cxsim.optimise_levers import BAYS, GROUP_NPV
+from cxsim.run import HEADLINE, t_interval
 
 
 def _fmt(x: float, digits: int = 1) -> str:
@@ -61,6 +62,13 @@ def plot_report(out: Path, trials: pd.DataFrame, arms: dict[str, dict[str, float
     plt.close(fig)
 
 
+def _what(kpi: str) -> str:
+    if kpi == GROUP_NPV:
+        return ("The NPV of the focal store's dealer group (its stores' gross profit after "
+                f"the programme's cash cost, discounted monthly; `{GROUP_NPV}`)")
+    return f"Focal dealer's {kpi}"
+
+
 def write_report(out: Path, *, args: dict[str, Any], trials: pd.DataFrame,
                  arms: dict[str, dict[str, float]], runs: pd.DataFrame, table: pd.DataFrame,
                  lines: Sequence[str], seconds: float) -> Path:
@@ -69,7 +77,7 @@ def write_report(out: Path, *, args: dict[str, Any], trials: pd.DataFrame,
     lines_md = [
         f"# Budget optimisation: {_fmt(args['budget'], 0)} k$ a year, {kpi}",
         "",
-        f"Focal dealer's {kpi} over the horizon, {args['trials']} Optuna trials (TPE, seed "
+        f"{_what(kpi)} over the horizon, {args['trials']} Optuna trials (TPE, seed "
         f"{args['seed']}) scored on {args['replications']} paired replication seeds; the "
         f"winner and the reference allocations re-run on {args['confirm']} fresh paired "
         f"seeds. Market overrides: `{' '.join(args['overrides']) or '(default market)'}`. "
@@ -82,8 +90,12 @@ def write_report(out: Path, *, args: dict[str, Any], trials: pd.DataFrame,
     ]
     for t in lines:
         lines_md.append(f"| {t} | " + " | ".join(_fmt(arms[a][t], 0) for a in arms) + " |")
-    lines_md.append("| **total** | " + " | ".join(_fmt(sum(arms[a].values()), 0)
-                                                  for a in arms) + " |")
+    lines_md.append("| **total** | " + " | ".join(
+        _fmt(sum(v for k, v in arms[a].items() if k != BAYS), 0) for a in arms) + " |")
+    if any(BAYS in arms[a] for a in arms):
+        lines_md.append(f"| extra {BAYS} (each {_fmt(args.get('bay_cost_k', 0.0), 0)} k$ a "
+                        "year of the budget) | " + " | ".join(
+                            _fmt(arms[a].get(BAYS, 0.0), 0) for a in arms) + " |")
     lines_md += [
         "",
         f"## {kpi} on fresh seeds (mean and 95 % Student-t interval)",
@@ -124,3 +136,35 @@ def write_report(out: Path, *, args: dict[str, Any], trials: pd.DataFrame,
     path = out / "report.md"
     path.write_text("\n".join(lines_md))
     return path
+
+
+def comparison(runs: pd.DataFrame, kpi: str, level: float = 0.95) -> pd.DataFrame:
+    """Per arm: mean KPI, lift over no programme and the best arm's edge, with intervals."""
+    wide = runs.pivot(index="replication", columns="arm", values=kpi)
+    rows = []
+    for arm in dict.fromkeys(runs["arm"]):
+        v = wide[arm].to_numpy()
+        mean, lo, hi = t_interval(v, level)
+        lift, llo, lhi = t_interval(v - wide["none"].to_numpy(), level)
+        edge, elo, ehi = t_interval(wide["best"].to_numpy() - v, level) \
+            if "best" in wide else (math.nan,) * 3
+        rows.append({"arm": arm, "kpi": kpi, "mean": mean, "ci_low": lo, "ci_high": hi,
+                     "lift": lift, "lift_low": llo, "lift_high": lhi,
+                     "best_minus_arm": edge, "best_minus_low": elo, "best_minus_high": ehi,
+                     "replications": len(v)})
+    return pd.DataFrame(rows)
+
+
+def trials_frame(study: Any, lines: Sequence[str]) -> pd.DataFrame:
+    """One row per finished trial: number, value, its seeds' sd, allocation (k$/year)."""
+    import optuna
+
+    rows = []
+    for t in study.trials:
+        if t.state != optuna.trial.TrialState.COMPLETE:
+            continue
+        row = {"trial": t.number, "value": t.value, "sd": t.user_attrs.get("sd"),
+               "start": t.user_attrs.get("start", "")}
+        row.update({t_: t.user_attrs.get(f"k_{t_}", 0.0) for t_ in lines})
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxsim.config import SEGMENTS, RunConfig
+from cxsim.config import SEGMENTS, WEEKS_PER_YEAR, RunConfig
 from cxsim.customers import STAGES
 from cxsim.metrics import FUNNEL, summarise
 from cxsim.model import CxModel
@@ -123,6 +123,11 @@ def summary_dict(model: CxModel, weekly: pd.DataFrame) -> dict:
                 r[k] = round(v, 6)
     funnel = {k: v.tolist() for k, v in model.metrics.funnel_real().items() if k in FUNNEL}
     cfg = model.cfg
+    years = cfg.weeks / WEEKS_PER_YEAR
+    for r, spec in zip(rows, cfg.dealers.dealers, strict=True):
+        # the user's own figure beside the model's, so a mis-sized market shows at once
+        r["yearly_units"] = round(r["units_sold"] / years, 1)
+        r["declared_yearly_sales"] = spec.yearly_sales or None
     return {
         "seed": cfg.seed,
         "customers": cfg.sample.customers,  # simulated (sample.customers)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
@@ -46,13 +46,14 @@ def check_out(out: str | None) -> None:
     check_target(Path(out).expanduser().absolute(), "--out", allow_report=True)
 
 
-def study_parser(prog: str, description: str, study: str,
-                 seed_help: str = "base seed") -> argparse.ArgumentParser:
-    """A parser with the options every study command has."""
+def study_parser(prog: str, description: str, study: str, seed_help: str = "base seed",
+                 kpis: Sequence[str] = OUTCOMES) -> argparse.ArgumentParser:
+    """A parser with the options every study command has (``--kpi``: one of ``kpis``,
+    the first by default)."""
     p = OneLineParser(prog=prog, description=description)
     p.add_argument("overrides", nargs="*", help="market overrides, e.g. sample.customers=10000")
-    p.add_argument("--kpi", default="profit_k", choices=OUTCOMES,
-                   help="the focal dealer's outcome studied")
+    p.add_argument("--kpi", default="profit_k" if kpis is OUTCOMES else kpis[0],
+                   choices=kpis, help="the outcome studied (focal dealer's, or group_npv_k)")
     p.add_argument("--seed", type=int, default=0, help=seed_help)
     p.add_argument("--jobs", type=int, default=0, help="worker processes (0: every core)")
     p.add_argument("--out", default=None, help=f"report folder (default results/{study}/<now>)")

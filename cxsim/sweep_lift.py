@@ -13,12 +13,27 @@ from pathlib import Path
 
 import pandas as pd
 
+from cxsim.programme import CONFIG_KEYS
 from cxsim.run import HEADLINE, t_interval
 
 IDENTITY = ("seed", "customers", "weeks", "industry", "investment", "focal_dealer")
 """Run identity copied from each ``summary.json``."""
 
 BAND_COLUMNS = ["x", "value", "group", "kpi", "level", "lift", "ci_low", "ci_high", "seeds"]
+
+
+BUDGET_KEYS: frozenset[str] = frozenset({*CONFIG_KEYS.values(), "dealers.bay_cost_k"})
+"""Keys ``budget_k`` follows from (a programme's yearly cost, ``Programme.cost_k``)."""
+
+
+def sets_budget(key: str) -> bool:
+    """True if ``key`` is one of the keys the budget follows from.
+
+    >>> [sets_budget(k) for k in ("investment.spend.digital", "investment.extra_bays",
+    ...                           "investment.copied_by", "investment.start_week")]
+    [True, True, False, False]
+    """
+    return key in BUDGET_KEYS or key.startswith("investment.spend.")
 
 
 def swept_keys(table: pd.DataFrame) -> list[str]:
@@ -41,8 +56,8 @@ def lift_bands(table: pd.DataFrame, x: str, kpis: Sequence[str] = HEADLINE,
     """
     focal = table[table["focal"]]
     others = [k for k in swept_keys(table) if k != x]
-    if x == "budget_k":  # the budget follows from the spend keys: group by the rest
-        others = [k for k in others if not k.startswith("investment")]
+    if x == "budget_k":  # the budget follows from the cost keys: group by every other
+        others = [k for k in others if not sets_budget(k)]  # (copied_by, start_week, ...)
     rows = []
     group_iter = focal.groupby(others, dropna=False, sort=True) if others else [((), focal)]
     for gkey, g in group_iter:

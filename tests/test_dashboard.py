@@ -1,4 +1,4 @@
-"""The trainer dashboard without a browser: its model, its views and its page.
+"""The trainer's page without a browser: its model, stories, journal, views and page.
 
 The page is rendered with ``solara.render`` (as Mesa's own tests do): buttons are
 clicked and sliders moved on the widgets, no server or browser involved. The
@@ -7,10 +7,12 @@ real browser test is ``tests/test_dashboard_browser.py``.
 
 from __future__ import annotations
 
+import io
 import re
 import xml.etree.ElementTree as ET
 
 import numpy as np
+import pandas as pd
 import pytest
 
 pytest.importorskip("solara", reason="the dashboard needs the 'dashboard' extra")
@@ -20,40 +22,97 @@ import solara  # noqa: E402
 import solara.widgets  # noqa: E402
 
 from cxsim.config import TOUCHPOINTS  # noqa: E402
-from cxsim.dashboard import views  # noqa: E402
+from cxsim.dashboard import export, inspect, places, views  # noqa: E402
 from cxsim.dashboard.cli import main as cli_main  # noqa: E402
 from cxsim.dashboard.cli import offline_problems, parse  # noqa: E402
-from cxsim.dashboard.market import (  # noqa: E402
-    PairedMarket,
-    Session,
-    describe,
-    feed_lines,
-    industries,
-    presets,
-    rolling,
-    series,
-)
+from cxsim.dashboard.market import PairedMarket, Session, industries, presets  # noqa: E402
+from cxsim.dashboard.series import describe, rolling, series  # noqa: E402
+from cxsim.dashboard.stories import stories  # noqa: E402
 
 SMALL = 600  # customers: big enough for sales every week, small enough to be quick
+REQUIRED = {"pays_back", "disney", "perception_gap", "word_of_mouth", "friction",
+            "rival_copies", "boat_spring"}
 
 
 @pytest.fixture(scope="module")
 def programme_market() -> PairedMarket:
-    m = PairedMarket(preset="cx_program", customers=SMALL, seed=3)
+    m = PairedMarket(preset="cx_program", customers=SMALL, seed=3, watch=200)
     for _ in range(30):
         m.step()
     return m
 
 
-# -- the paired market ------------------------------------------------------------------
-def test_presets_and_industries_include_the_required_ones():
-    assert {"baseline", "cx_program"} <= set(presets())
+# -- stories ------------------------------------------------------------------------------
+def test_every_story_is_a_preset_with_a_narrative():
+    table = presets()
+    assert REQUIRED <= set(stories())
+    assert list(table)[:len(stories())] == list(stories())  # stories first
+    assert {"baseline", "cx_program", "competitor_response"} <= set(table)
+    for s in stories().values():
+        assert s.title and s.idea and len(s.narrative) > 150, s.name
     assert {"car", "boat"} <= set(industries())
-    assert presets()["baseline"] == ["scenario=baseline"]
 
 
+@pytest.mark.parametrize("name, chapter", [
+    ("pays_back", "programme starts"), ("disney", "programme starts"),
+    ("perception_gap", "programme starts"), ("word_of_mouth", "Newcomer opens"),
+    ("friction", "friction falls to 0.4"), ("rival_copies", "a rival copies"),
+    ("boat_spring", "season opens")])
+def test_each_story_builds_steps_and_marks_its_chapters(name, chapter):
+    m = PairedMarket(preset=name, customers=SMALL, extra=["market.years=2"])
+    assert chapter in [k.label for k in m.markers]
+    assert all(0 <= k.week < m.horizon for k in m.markers)
+    for _ in range(3):
+        m.step()
+    assert m.week == 3
+    svg = views.share_svg(m)
+    assert svg.count('class="cx-marker"') == 2 * len(m.markers)  # on both panels
+    assert chapter in svg
+
+
+def test_story_levers_are_set():
+    rival = PairedMarket(preset="rival_copies", customers=SMALL)
+    assert {k.label: k.week for k in rival.markers}["a rival copies"] == 52
+    boat = PairedMarket(preset="boat_spring", customers=SMALL)
+    assert boat.industry == "boat"
+    assert [k.week for k in boat.markers if k.label == "season opens"][0] in range(4, 9)
+    new = PairedMarket(preset="word_of_mouth", customers=SMALL)
+    assert new.focal_name() == "Newcomer" and new.focal == len(new.dealer_names) - 1
+    assert not new.with_.population.aware[:, new.focal].any()  # known to nobody at week 0
+
+
+def test_disney_story_spends_the_same_money_on_the_service_department_alone():
+    m = PairedMarket(preset="disney", customers=SMALL)
+    assert m.labels == ("service only", "holistic")
+    m.step()
+    f, tp = m.focal, {t: i for i, t in enumerate(TOUCHPOINTS)}
+    svc, hol = m.without.dealer_list[f], m.with_.dealer_list[f]
+    assert svc.spend[tp["service"]] > 0 and svc.spend[tp["digital"]] == 0
+    assert hol.spend[tp["digital"]] > 0
+    assert svc.yearly_investment == pytest.approx(hol.yearly_investment, rel=0.01)
+
+
+def test_default_story_loses_money_first_then_pays_back_as_the_readme_says():
+    # The page's default: 2,000 simulated customers of the 20,000-household market.
+    m = PairedMarket()
+    assert m.preset == "pays_back" and m.with_.metrics.weight == pytest.approx(10.0)
+    for _ in range(13):
+        m.step()
+    early = views.lift_numbers(m)
+    assert early["profit_k"] < 0 and early["cost_k"] > 0
+    assert "cost starts at once" in views.why(m, early)
+    while m.running:
+        m.step()
+    late = views.lift_numbers(m)
+    # README / experiments: about +26 % sales and ROI about +0.6 over the horizon.
+    assert late["roi"] > 0.2 and 10 < late["units_pct"] < 45
+    assert "Paying back" in views.why(m, late)
+    a, b = series(m)
+    assert late["cost_k"] == pytest.approx(m.planned_cost() * m.horizon / 52, rel=0.02)
+
+
+# -- the paired market ------------------------------------------------------------------
 def test_without_a_programme_both_markets_are_identical_week_by_week():
-    # Common random numbers: same seed, same config, no programme -> same market.
     m = PairedMarket(preset="baseline", customers=SMALL, seed=1)
     assert m.levers.total == 0
     for _ in range(20):
@@ -61,41 +120,36 @@ def test_without_a_programme_both_markets_are_identical_week_by_week():
     a, b = series(m)
     assert np.array_equal(a.units, b.units)
     assert np.array_equal(m.without.population.satisfaction, m.with_.population.satisfaction)
-    assert np.allclose(b.cum_units - a.cum_units, 0)
-
-
-def test_programme_pairs_on_common_random_numbers(programme_market):
-    m = programme_market
-    # Warm-up is shared history: the programme starts at week 0, so both arms drew the
-    # same homes, network and attitudes.
-    assert np.array_equal(m.without.population.x, m.with_.population.x)
-    assert m.week == 30 and m.time == 30
-    assert m.programme_started()
-    focal = m.focal
-    assert m.with_.dealer_list[focal].yearly_investment > 0
-    assert m.without.dealer_list[focal].yearly_investment == 0
-    e0, e1 = m.engagement()
-    assert e1 > e0  # the engagement spend is working in the "with" arm only
-    a, b = series(m)
-    assert not np.array_equal(a.units, b.units)  # the arms have diverged
 
 
 def test_live_levers_change_only_the_programme_arm():
     m = PairedMarket(preset="cx_program", customers=SMALL, seed=2)
     m.step()
-    focal_with = m.with_.dealer_list[m.focal]
-    focal_without = m.without.dealer_list[m.focal]
     m.set_spend("service", 300)
     m.set_engagement(0)
     i = TOUCHPOINTS.index("service")
+    focal_with = m.with_.dealer_list[m.focal]
     assert focal_with.spend[i] == 300 and focal_with.engagement_spend == 0
-    assert focal_without.spend.sum() == 0
+    assert m.without.dealer_list[m.focal].spend.sum() == 0
     with pytest.raises(KeyError, match="allowed"):
         m.set_spend("lounge", 10)
     m.set_friction(0.5)
     m.step()
-    # Friction is a market condition: both arms follow the new path at once.
     assert m.without.friction == m.with_.friction < 0.6
+
+
+def test_bays_lever_adds_bays_to_the_lane_and_prices_them():
+    m = PairedMarket(customers=SMALL)
+    m.step()
+    before_cost, (b0, b1) = m.planned_cost(), m.bays()
+    lane_before = inspect.lane_svg(m)
+    m.set_bays(6)
+    m.step()
+    assert m.bays() == (b0, b1 + 6)
+    assert m.planned_cost() == pytest.approx(before_cost + 6 * m.programme.bay_cost_k)
+    lane = inspect.lane_svg(m)
+    assert f'data-bays="{b1 + 6}"' in lane and lane != lane_before
+    assert m.with_.market.lanes.bays[m.focal] == b1 + 6  # the lane serves with them
 
 
 def test_session_keeps_levers_across_reset_unless_the_preset_changes():
@@ -104,101 +158,125 @@ def test_session_keeps_levers_across_reset_unless_the_preset_changes():
     first.set_spend("digital", 222)
     again = PairedMarket(preset="cx_program", customers=300, session=session)
     assert again.levers.spend["digital"] == 222
-    assert again.with_.dealer_list[again.focal].spend.sum() == 0  # starts at week 0
-    again.step()
-    assert again.with_.dealer_list[again.focal].spend[TOUCHPOINTS.index("digital")] == 222
     other = PairedMarket(preset="baseline", customers=300, session=session)
     assert other.levers.total == 0
 
 
-def test_market_stops_at_its_horizon():
+def test_market_stops_at_its_horizon_and_refuses_unknown_presets():
     m = PairedMarket(preset="baseline", customers=300, extra=["market.years=0.1"])
-    assert m.horizon == 5
     for _ in range(8):
         m.step()
     assert m.week == 5 and not m.running
-
-
-def test_unknown_preset_or_industry_says_what_is_allowed():
-    with pytest.raises(ValueError, match="allowed: .*cx_program"):
+    with pytest.raises(ValueError, match="allowed: .*pays_back"):
         PairedMarket(preset="nope", customers=300)
     with pytest.raises(ValueError, match="allowed: .*boat"):
         PairedMarket(industry="plane", customers=300)
 
 
-def test_rolling_sums_over_the_trailing_window():
-    a = np.arange(6, dtype=float)[:, None]
-    assert rolling(a, 3)[:, 0].tolist() == [0, 1, 3, 6, 9, 12]
-
-
-def test_word_of_mouth_in_plain_words(programme_market):
+def test_rolling_sums_and_plain_words():
+    assert rolling(np.arange(6, dtype=float)[:, None], 3)[:, 0].tolist() == [0, 1, 3, 6, 9, 12]
     assert describe({"listeners": 3, "score": 2.0, "dealer": "Dealer B"}) == \
         "3 neighbours heard about a bad experience at Dealer B"
-    assert describe({"listeners": 1, "score": 9.0, "dealer": "Dealer A"}) == \
-        "1 neighbour heard about a great experience at Dealer A"
-    lines = feed_lines(programme_market.with_, limit=5)
-    assert len(lines) == 5
-    weeks = [w for w, _, _ in lines]
-    assert weeks == sorted(weeks, reverse=True)  # newest first
-    assert all(re.fullmatch(r"\d+ neighbours? heard about a (bad|good|great) experience at "
-                            r"Dealer [A-C]", s) for _, s, _ in lines)
 
 
-# -- the views ----------------------------------------------------------------------------
-def test_every_view_is_well_formed_markup_for_this_week(programme_market):
-    out = views.render_all(programme_market)
-    assert list(out) == ["map", "share", "lift", "kpis", "funnel", "network", "feed"]
-    for key, text in out.items():
-        root = ET.fromstring(text)  # raises on malformed markup
-        assert root.get("data-week") == "30", key
-    share = ET.fromstring(out["share"])
-    ns = "{http://www.w3.org/2000/svg}"
-    dealer_lines = [p for p in share.iter(f"{ns}path")
-                    if (p.get("class") or "").startswith("cx-share-d")]
-    assert len(dealer_lines) == 3 and all(p.get("d", "").count("L") >= 29 for p in dealer_lines)
-    assert "Dealer A" in out["map"] and "With the programme" in out["map"]
+# -- the journal ------------------------------------------------------------------------
+def test_journal_changes_nothing_in_the_market():
+    plain = PairedMarket(customers=SMALL, seed=5)
+    watched = PairedMarket(customers=SMALL, seed=5, watch=SMALL)
+    assert plain.with_.market.journal is None and plain.journals is None
+    for _ in range(15):
+        plain.step()
+        watched.step()
+    for k in range(2):
+        assert np.array_equal(plain.arms[k].metrics._counts, watched.arms[k].metrics._counts)
+        assert np.array_equal(plain.arms[k].population.satisfaction,
+                              watched.arms[k].population.satisfaction)
 
 
-def test_views_handle_the_first_week_and_large_markets():
-    m = PairedMarket(preset="cx_program", customers=6_000, extra=["market.years=0.2"])
-    out = views.render_all(m)  # week 0: nothing recorded yet
-    for text in out.values():
-        ET.fromstring(text)
-    # Above the network view's limit the view explains itself; the map draws a sample.
-    assert m.with_.network is None and "choose a smaller market" in out["network"]
-    assert "3,000 of 6,000 customers shown" in out["map"]
+def test_journal_records_moments_against_expectations_for_watched_customers_only(
+        programme_market):
+    m = programme_market
+    j = m.journals[1]
+    assert j.watched.size == 200
+    assert j.of(SMALL - 1) == []  # not watched
+    records = [r for c in j.watched.tolist() for r in j.of(c)]
+    kinds = {r.kind for r in records}
+    assert {"bought", "serviced", "told", "heard"} <= kinds
+    episode = next(r for r in records if r.kind == "serviced")
+    assert "service" in episode.moments and episode.wait_h is not None
+    felt, expected = episode.moments["service"]
+    assert 0 <= felt <= 10 and 0 <= expected <= 10
+    assert all(len(q) <= q.maxlen for q in j.records.values())
+
+
+def test_clicking_the_map_picks_a_customer_or_a_store(programme_market):
+    m = programme_market
+    dx, dy = places.dealer_xy(m, 1)
+    assert inspect.pick(m, float(dx[1]) + 3, float(dy[1])) == ("dealer", 1, 1)
+    kind, arm, c = inspect.pick(m, places.MAP_X0[0] + 40, places.MAP_TOP + 60)
+    assert kind == "customer" and arm == 0 and c in m.journals[0].watched
+    assert inspect.pick(m, 5, 500) is None  # below the maps
+    page = inspect.journey_html(m, 1, int(m.journals[1].watched[0]))
+    ET.fromstring(page)
+    assert "Customer" in page
+    card = inspect.dealer_html(m, 1, 0)
+    ET.fromstring(card)
+    assert "Management rates itself" in card and "service bays" in card
+
+
+# -- views and export -------------------------------------------------------------------
+def test_every_view_is_well_formed_markup_with_legible_text(programme_market):
+    m = programme_market
+    out = {f.__name__: f(m) for f in (views.share_svg, views.lift_svg, views.kpis_svg,
+                                      views.funnel_svg, views.feed_html, views.lift_html,
+                                      places.map_svg, places.network_svg, inspect.lane_svg)}
+    for name, text in out.items():
+        root = ET.fromstring(text)
+        assert root.get("data-week") == "30", name
+        sizes = [float(s) for s in re.findall(r'font-size="([\d.]+)"', text)]
+        sizes += [float(s) for s in re.findall(r"font-size:([\d.]+)px", text)]
+        assert sizes and min(sizes) >= 14, name
+    ticks = re.findall(r'text-anchor="end" fill="#444"[^>]*>([^<]+)<', out["kpis_svg"])
+    assert len(ticks) >= 9  # several ticks on each of the three panels
+
+
+def test_export_table_matches_the_model(programme_market):
+    m = programme_market
+    df = pd.read_csv(io.BytesIO(export.weekly_csv(m)))
+    assert len(df) == 2 * m.week * len(m.dealer_names)
+    a, b = series(m)
+    mine = df[df["arm"] == m.labels[1]].pivot(index="week", columns="dealer",
+                                             values="units_sold")[m.dealer_names]
+    assert np.allclose(mine.to_numpy(), b.units)
+    png = export.charts_png(m)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
 
 
 # -- the page (solara.render, no server) ----------------------------------------------
 def _render_page():
     from cxsim.dashboard.app import Page
 
-    box, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+    box, rc = solara.render(Page(), handle_error=False)
     return rc
 
 
-def _card(rc, key: str):
-    found = [w for w in rc.find(solara.widgets.HTML).widgets
-             if f"cx-card-{key}" in (w.attributes or {}).get("class", "")]
-    assert len(found) == 1, key
-    return found[0]
+def _html_with(rc, cls: str) -> list[str]:
+    return [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets
+            if cls in (w.unsafe_innerHTML or "") or cls in (w.attributes or {}).get("class", "")]
 
 
-def _slider(rc, prefix: str):
-    found = [w for w in rc.find(v.Slider).widgets if (w.label or "").startswith(prefix)]
-    assert len(found) == 1, prefix
-    return found[0]
-
-
-def _programme_cost(rc) -> int:
-    found = rc.find(v.Html, class_="cx-programme-total")
-    found.assert_single()
-    text = found.widget.children[0]
-    return int(re.search(r"Now ([\d,]+) k\$ a year", text).group(1).replace(",", ""))
+def _tab(rc, label: str) -> None:
+    """Choose a tab of one of the page's toggle rows (the browser sets v_model)."""
+    for toggle in rc.find(v.BtnToggle).widgets:
+        labels = [b.children[0] if b.children else None for b in toggle.children]
+        if label in labels:
+            toggle.v_model = labels.index(label)
+            return
+    raise AssertionError(f"no tab {label!r}")
 
 
 def _week(rc) -> int:
-    return int(re.search(r'data-week="(\d+)"', _card(rc, "share").unsafe_innerHTML).group(1))
+    return int(re.search(r"cx-week-n'>(\d+)<", _html_with(rc, "cx-week-n")[0]).group(1))
 
 
 @pytest.fixture
@@ -206,50 +284,53 @@ def small_start(monkeypatch):
     monkeypatch.setenv("CXSIM_DASHBOARD_CUSTOMERS", str(SMALL))
 
 
-def test_page_steps_moves_a_lever_and_resets(small_start):
+def test_page_steps_inspects_pulls_levers_and_changes_story(small_start):
+    from cxsim.dashboard.app import ClickMap
+
     rc = _render_page()
-    for key in views.VIEWS:
-        _card(rc, key)
     assert _week(rc) == 0
+    assert "A programme that pays back" in _html_with(rc, "cx-story")[0]
     step = rc.find(v.Btn, children=["Step"])
-    step.assert_single()
-    share_before = _card(rc, "share").unsafe_innerHTML
     step.widget.click()
     step.widget.click()
     assert _week(rc) == 2
-    assert _card(rc, "share").unsafe_innerHTML != share_before
+    assert "after 2 weeks" in _html_with(rc, "cx-lift-text")[0]
 
-    # A live lever: the service slider of the programme card.
-    service = _slider(rc, "Service: ")
-    before = _programme_cost(rc)
-    service.v_model = service.v_model + 100
-    assert _programme_cost(rc) == before + 100
-    assert f"({before + 100:,} k$ a year)" in _card(rc, "lift").unsafe_innerHTML
+    # Click near the middle of the right map: someone's journey opens.
+    rc.find(ClickMap).widget.pick = {"x": places.MAP_X0[1] + 120, "y": places.MAP_TOP + 120}
+    assert _html_with(rc, "cx-journey")
 
-    # Mesa's Model Parameters: pick the baseline preset, then Reset builds a new market.
-    preset = rc.find(v.Select, label="Scenario preset")
-    preset.assert_single()
-    preset.widget.v_model = "baseline"
-    rc.find(v.Btn, children=["Reset"]).widget.click()
+    # The service lane, then the bays lever beside the spend sliders.
+    _tab(rc, "Service lane")
+    lane = _html_with(rc, "cx-lane")[0]
+    _tab(rc, "Levers")
+    bays = [w for w in rc.find(v.Slider).widgets if (w.label or "").startswith("Service bays")]
+    assert len(bays) == 1
+    bays[0].v_model = 5
+    assert any("Service bays: 20" in (w.label or "") for w in rc.find(v.Slider).widgets)
+    step.widget.click()
+    assert _html_with(rc, "cx-lane")[0] != lane and 'data-bays="20"' in \
+        _html_with(rc, "cx-lane")[0]
+
+    # Another story: a new market at week 0 with its own narrative.
+    select = rc.find(v.Select, label="Story")
+    select.widget.v_model = "rival_copies"
     assert _week(rc) == 0
-    assert _slider(rc, "Service: ").v_model == 0  # baseline: no programme
-    note = [w for w in rc.find(solara.widgets.HTML).widgets
-            if "cx-note" in (w.attributes or {}).get("class", "")][0]
-    assert "<b>baseline</b>" in note.unsafe_innerHTML
+    _tab(rc, "Story")
+    assert "A rival copies" in _html_with(rc, "cx-story")[0]
 
 
 def test_each_session_gets_its_own_market(small_start):
-    # A model built at module level would be shared (and stepped) by every visitor.
     one, two = _render_page(), _render_page()
     one.find(v.Btn, children=["Step"]).widget.click()
-    assert _week(one) == 1
-    assert _week(two) == 0
+    assert _week(one) == 1 and _week(two) == 0
 
 
 # -- the command ----------------------------------------------------------------------------
 def test_command_binds_to_this_machine_by_default():
     args = parse([])
     assert args.host == "127.0.0.1" and args.port == 8765 and not args.open
+    assert args.preset == "pays_back" and args.industry is None
 
 
 def test_command_rejects_bad_input_before_starting(capsys):
@@ -260,6 +341,4 @@ def test_command_rejects_bad_input_before_starting(capsys):
 
 
 def test_front_end_is_installed_for_offline_use():
-    # solara-assets serves Solara's front end locally; ipyvue < 2 keeps Vue 2, where
-    # Mesa's card grid renders.
     assert offline_problems() == []

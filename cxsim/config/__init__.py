@@ -26,7 +26,8 @@ from cxsim.config.common import (
 )
 from cxsim.config.customers import CustomersConfig, SegmentSpec
 from cxsim.config.dealers import DealersConfig, DealerSpec, TouchpointValues
-from cxsim.config.investment import InvestmentConfig
+from cxsim.config.economics import EconomicsConfig
+from cxsim.config.investment import InvestmentConfig, resolve_stores
 from cxsim.config.market import MarketConfig
 from cxsim.config.rules import RulesConfig
 from cxsim.config.sample import SampleConfig
@@ -39,6 +40,7 @@ __all__ = [
     "CustomersConfig",
     "DealerSpec",
     "DealersConfig",
+    "EconomicsConfig",
     "InvestmentConfig",
     "MarketConfig",
     "RulesConfig",
@@ -69,6 +71,7 @@ class RunConfig:
     market: MarketConfig = field(default_factory=MarketConfig)
     investment: InvestmentConfig = field(default_factory=InvestmentConfig)
     rules: RulesConfig = field(default_factory=RulesConfig)
+    economics: EconomicsConfig = field(default_factory=EconomicsConfig)
     engine: str = "fast"  # "fast" (event-driven arrays) or "stepped" (agent.step)
     progress: bool = True  # show a progress bar
     plots: bool = True  # write PNG plots with the results
@@ -79,11 +82,13 @@ class RunConfig:
             raise ConfigError(f"engine={self.engine!r}; allowed: fast, stepped")
         n_d = len(self.dealers.dealers)
         inv = self.investment
-        if inv.copied_by >= n_d or inv.copied_by == self.dealers.focal:
+        stores = resolve_stores(inv.stores, self.dealers)
+        if inv.copied_by >= n_d or inv.copied_by in stores:
             raise ConfigError(
-                f"investment.copied_by={inv.copied_by}; allowed: -1 or a rival's index "
-                f"other than dealers.focal ({self.dealers.focal})"
+                f"investment.copied_by={inv.copied_by}; allowed: -1 or the index of a "
+                f"store the programme does not run at (it runs at {stores})"
             )
+        self._resolve_households()
         if self.weeks < 1:
             raise ConfigError(
                 f"market.years={self.market.years} gives {self.weeks} recorded weeks; "
@@ -97,6 +102,45 @@ class RunConfig:
             raise ConfigError(
                 "choice.markov_switching needs customers.first_time_share=0: a fixed "
                 "switching matrix has no row for a customer without a dealer")
+
+    def _resolve_households(self) -> None:
+        """Check the homes grid; a market size of 0 is derived (recorded in the config)."""
+        m = self.market
+        grid = None
+        if m.homes:
+            from cxsim.homes import check_grid  # reads a user's file: only when named
+
+            grid = check_grid(m.homes, self.customers.market_size_km / 2.0)
+        if m.households > 0:
+            return
+        if grid is not None:
+            m.households = grid.total
+            return
+        declared = [d.yearly_sales for d in self.dealers.dealers]
+        if min(declared) <= 0:
+            i = declared.index(min(declared))
+            raise ConfigError(
+                f"market.households=0 needs the market's size from somewhere, but "
+                f"dealers.dealers[{i}].yearly_sales is not declared; allowed: "
+                "market.households > 0, market.homes=<grid CSV>, or every store's yearly_sales")
+        m.households = self.households_from_sales()
+
+    def households_from_sales(self) -> float:
+        """Real households implied by the stores' declared yearly sales.
+
+        In a steady market each household buys about once per ownership spell, so
+        households ~ yearly sales x mean years of ownership (first-time buyers and
+        leavers only shift when, not how often, a household buys). An approximation
+        to start from: summary.json sets the simulated sales beside the declared ones.
+
+        >>> cfg = RunConfig()
+        >>> for d in cfg.dealers.dealers:
+        ...     d.yearly_sales = 1_000.0
+        >>> round(cfg.households_from_sales())
+        17750
+        """
+        total = sum(d.yearly_sales for d in self.dealers.dealers)
+        return total * self.customers.ownership_months / 12.0
 
     @property
     def weight(self) -> float:

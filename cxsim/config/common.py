@@ -91,10 +91,11 @@ def _check_value(key: str, value: object, meta: Mapping[str, Any]) -> None:
                           f"{_allowed(key, lo, hi)}")
     if isinstance(value, str):
         shortest = 0 if meta.get("empty_ok") else 1
-        if not shortest <= len(value) <= TEXT_LIMIT or any(
+        longest = meta.get("max_len", TEXT_LIMIT)
+        if not shortest <= len(value) <= longest or any(
                 unicodedata.category(c).startswith("C") for c in value):
             raise ConfigError(f"{key}={value[:40]!r} is not a short text; allowed: "
-                              f"{shortest} to {TEXT_LIMIT} printable characters")
+                              f"{shortest} to {longest} printable characters")
     if isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
             _check_value(f"{key}[{i}]", item, meta)

@@ -38,13 +38,19 @@ class CustomersConfig:
     # (Edmunds, Cars.com), so every dealer is reachable
     first_time_share: float = 0.08  # share without a vehicle at start; assumption
     first_time_entry_years: float = 2.0  # mean years until a first-timer enters; assumption
+    tenure_years: float = 20.0  # mean years a household stays in the market while it
+    # owns (constant hazard; 0: nobody leaves); with first_time_entry_years it makes
+    # the stationary share of first-time prospects about first_time_share; order of
+    # US moves out of county, about 4-5 % of households a year (Census CPS); assumption
     ownership_months: float = 71.0  # mean months before replacement (Polk/IHS 2012)
     ownership_cv: float = 0.35  # coefficient of variation of that horizon; assumption
     network_degree: int = 6  # mean ties per customer (small world); assumption
     network_rewire: float = 0.1  # Watts-Strogatz rewiring probability; assumption
     well_mixed: bool = False  # True: a listener is any random customer (mean field;
     # used by the Bass degenerate test)
-    attitude_mean: float = 7.0  # initial attitude toward each dealer (0-10); assumption
+    attitude_mean: float = 6.4  # a newcomer's attitude toward each dealer (0-10): the
+    # market's typical attitude, which the default market settles at (6.3-6.4 measured
+    # over ten years at constant friction); assumption
     attitude_sd: float = 1.0  # between-customer spread; assumption
     talkativeness_sd: float = 0.5  # lognormal sd of individual talkativeness; assumption
     expectation_sd: float = 0.5  # points (0-10): spread of a customer's expectation per
@@ -60,7 +66,7 @@ class CustomersConfig:
                 f"customers.network_degree={self.network_degree}; allowed: an even count >= 0"
             )
         _check_fields(self, "customers", probs=("first_time_share", "network_rewire"),
-                      nonneg=("attitude_sd", "talkativeness_sd", "ownership_cv",
+                      nonneg=("attitude_sd", "tenure_years", "talkativeness_sd", "ownership_cv",
                               "network_view_max", "expectation_sd", "affinity_sd"),
                       positive=("market_size_km", "first_time_entry_years",
                                 "ownership_months"))

@@ -54,6 +54,9 @@ class DealerSpec:
     gross_per_service_visit: float = 0.35  # k$ per repair order; set so fixed ops give about half
     # of dealer gross (NADA: 47-49 %; the default market gives ~51 %)
     initial_awareness: float = 1.0  # share of customers who know the dealer at start
+    yearly_sales: float = 0.0  # new vehicles the store really sells a year (0 = not
+    # declared); the user's own figure: summary.json sets it beside the simulated one,
+    # and market.households=0 derives the market's size from the stores' declared sales
 
 
 def _default_dealers() -> list[DealerSpec]:
@@ -114,7 +117,7 @@ class DealersConfig:
                     raise ConfigError(f"{p}.quality.{t}={q} is off the scale; allowed: 0..10")
             _check_fields(d, p, probs=("engagement", "initial_awareness"),
                           nonneg=("consistency_sd", "gross_per_vehicle",
-                                  "gross_per_service_visit"),
+                                  "gross_per_service_visit", "yearly_sales"),
                           positive=("bays", "open_hours_per_week"))
         _check_fields(self, "dealers", probs=("handoff_failure",),
                       nonneg=("engagement_effect", "quality_lag_weeks", "bay_cost_k"),

@@ -19,7 +19,12 @@ class MarketConfig:
 
     industry: str = "car"
     households: float = 20_000.0  # real households in the market (the owner base the
-    # simulated sample stands for); assumption: a metro market of three stores
+    # simulated sample stands for); assumption: a metro market of three stores.
+    # 0 = derive it: from the homes grid's total, else from the stores' declared
+    # yearly_sales (RunConfig.households_from_sales)
+    # where households live: '' = uniform over the market square, or the path of a CSV
+    # grid of households per cell (cxsim/homes.py); a user's own data
+    homes: str = field(default="", metadata={"empty_ok": True, "max_len": 1000})
     # simulated horizon (recorded weeks = 52 x years)
     years: float = field(default=5.0, metadata=limits(0, 100, "a century at most"))
     # weeks simulated before recording, so service bonds and ratings settle; assumption
@@ -43,5 +48,5 @@ class MarketConfig:
             raise ConfigError("market.season sums to 0; allowed: some positive month")
         _check_fields(self, "market", probs=("friction_decline",),
                       nonneg=("warmup_weeks", "friction_start", "friction_floor",
-                              "friction_step_to"),
-                      positive=("years", "households"))
+                              "friction_step_to", "households"),
+                      positive=("years",))

@@ -1,98 +1,88 @@
-"""The trainer dashboard: a Solara page built on Mesa's SolaraViz.
+"""The trainer's page: one story at a time, laid out for a 1280 x 720 projector.
 
 Run it with ``cxsim-dashboard`` (or ``python -m cxsim.dashboard``), which serves
-this module's :func:`Page`. Mesa's SolaraViz gives the frame: play, step and
-reset, the play and render intervals, the model parameters that define the
-market (preset, industry, size, seed; applied on Reset) and the grid of cards.
-This module adds the programme's levers, applied live from the next week, and
-the cards themselves (drawn by :mod:`cxsim.dashboard.views`).
+this module's :func:`Page`. The model behind it is a Mesa model
+(:class:`~cxsim.dashboard.market.PairedMarket`); the page is plain Solara.
+Left: the story (narrative, what the programme has done so far) and its levers.
+Middle: both markets' customers on a map (click one to follow their journey,
+or a store to see it) above the journey, the store or the service lane. Right:
+one chart at a time, and the downloads.
 
-Each browser session gets its own market: :func:`Page` builds it inside the
-session (``solara.use_memo``), never at module level, where one model would be
-shared, and stepped, by every visitor at once.
+One week is one render: the play loop steps the market and sets one piece of
+state, so Solara redraws the page once (a reactive counter read by every card
+would render once per card). Only what is on screen is drawn: the chart and
+the inspector tab not chosen cost nothing. Each browser session gets its own
+market (``solara.use_memo`` inside :func:`Page`, never at module level).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import weakref
-from html import escape
+import threading
+import time
 
-import mesa.visualization.solara_viz as mesa_solara_viz
-import reacton.core
+import ipyvuetify as v
 import solara
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import update_counter
+import traitlets
 
 from cxsim.config import TOUCHPOINTS
-from cxsim.dashboard import views
+from cxsim.dashboard import export, inspect, places, views
 from cxsim.dashboard.market import (
     DEFAULT_CUSTOMERS,
-    DEFAULT_INDUSTRY,
     DEFAULT_PRESET,
     PairedMarket,
     Session,
-    industries,
     presets,
 )
 
-PLAY_INTERVAL_MS = 51
-"""Pause between weeks while playing, in ms (on the grid of Mesa's slider: 1 + 10k)."""
+WATCH = 600
+"""Customers whose journeys are recorded (the first ones; homes are random, so they are
+spread over the map): a click picks the nearest of them."""
+FRAMES_AHEAD = 1
+"""While playing, how many weeks the server may be ahead of what the browser shows
+(measured: 0 and 2 were no faster than 1 in headless Chromium)."""
+FRAME_WAIT_S = 1.0
+"""While playing, the longest wait for the browser to show a week before the next."""
 SPEND_MAX = 400  # k$ a year, top of each spend slider
-CUSTOMERS_MIN, CUSTOMERS_MAX, CUSTOMERS_STEP = 200, 20_000, 200
-
-CARDS = (
-    ("map", "Map"),
-    ("share", "Market share and sales"),
-    ("lift", "What the programme changed"),
-    ("kpis", "NPS, CSAT and CES"),
-    ("funnel", "Journey funnel"),
-    ("network", "Social network"),
-    ("feed", "Word of mouth"),
-)
-
-
-# -- one redraw per week ---------------------------------------------------------------
-# Mesa redraws by bumping one reactive counter that every card (and Mesa's own step
-# display) listens to; each listener then triggers its own render pass over the whole
-# page: about 170 ms a week with 2,000 customers. Bumping it inside the session's render
-# context (reacton batches until the context exits) gives one pass: about 30 ms a week.
-_last_render_context: weakref.ref | None = None
+BAYS_MAX = 30  # extra service bays, top of the bays slider
+CHARTS = {"Profit": views.lift_svg, "Share": views.share_svg, "Scores": views.kpis_svg,
+          "Funnel": views.funnel_svg, "Network": places.network_svg}
+CSS = """
+.cx-page { font-size: 14px; }
+.cx-page .v-label, .cx-page .v-btn, .cx-page .v-select__selection { font-size: 14px !important; }
+.cx-page .v-input--slider { margin-top: 0; }
+.cx-page .v-input__slot { margin-bottom: 0 !important; }
+.cx-page .v-messages { display: none; }
+.cx-page .v-btn-toggle .v-btn { padding: 0 9px !important; min-width: 0 !important;
+  text-transform: none; letter-spacing: 0; }
+.cx-page .v-btn { text-transform: none; letter-spacing: 0; }
+.cx-box { border: 1px solid #d0d0d0; border-radius: 4px; padding: 6px 8px; overflow: auto; }
+"""
 
 
-def _session_render_context() -> reacton.core._RenderContext | None:
-    """The render context of the session this thread works for, if there is one."""
-    try:
-        from solara.server import kernel_context
+class ClickMap(v.VuetifyTemplate):
+    """An SVG that reports where it was clicked, in its own pixels (``pick``), and
+    which week the browser has put on screen (``seen``): the play loop waits for it,
+    so the server never runs ahead of what the room sees."""
 
-        if kernel_context.has_current_context():
-            rc = kernel_context.get_current_context().app_object
-            if isinstance(rc, reacton.core._RenderContext):
-                return rc
-    except Exception:  # noqa: BLE001 - outside a server (tests): use the fallback
-        pass
-    return _last_render_context() if _last_render_context is not None else None
-
-
-def force_update() -> None:
-    """Mesa's ``force_update``, batched into a single render of the page."""
-    rc = _session_render_context()
-    if rc is None:
-        update_counter.value += 1
-        return
-    with rc:
-        update_counter.value += 1
-
-
-mesa_solara_viz.force_update = force_update  # used by Mesa's Step and Play
-
-
-def _remember_render_context() -> None:
-    global _last_render_context
-    rc = reacton.core.get_render_context(required=False)
-    if rc is not None:
-        _last_render_context = weakref.ref(rc)
+    template = traitlets.Unicode("""
+<template>
+  <div class="cx-map-click" style="cursor:crosshair;line-height:0" v-html="svg"
+       @click="pick = {x: $event.clientX - $event.currentTarget.getBoundingClientRect().left,
+                       y: $event.clientY - $event.currentTarget.getBoundingClientRect().top,
+                       t: Date.now()}"></div>
+</template>
+<script>
+module.exports = {
+  watch: { week: function (value) { this.$nextTick(function () { this.seen = value; }); } },
+  mounted: function () { this.seen = this.week; }
+}
+</script>""").tag(sync=True)
+    svg = traitlets.Unicode("").tag(sync=True)
+    pick = traitlets.Dict(default_value={}).tag(sync=True)
+    week = traitlets.Int(0).tag(sync=True)
+    seen = traitlets.Int(-1).tag(sync=True)
 
 
 def start_values() -> dict:
@@ -100,137 +90,220 @@ def start_values() -> dict:
     env = os.environ
     return {
         "preset": env.get("CXSIM_DASHBOARD_PRESET", DEFAULT_PRESET),
-        "industry": env.get("CXSIM_DASHBOARD_INDUSTRY", DEFAULT_INDUSTRY),
+        "industry": env.get("CXSIM_DASHBOARD_INDUSTRY") or None,
         "customers": int(env.get("CXSIM_DASHBOARD_CUSTOMERS", DEFAULT_CUSTOMERS)),
         "seed": int(env.get("CXSIM_DASHBOARD_SEED", 0)),
         "extra": json.loads(env.get("CXSIM_DASHBOARD_OVERRIDES", "[]")),
     }
 
 
-def model_params(session: Session, start: dict) -> dict:
-    """Mesa's "Model Parameters": what defines the market, applied on Reset."""
-    return {
-        "preset": {"type": "Select", "value": start["preset"], "values": list(presets()),
-                   "label": "Scenario preset"},
-        "industry": {"type": "Select", "value": start["industry"], "values": industries(),
-                     "label": "Industry"},
-        "customers": {"type": "SliderInt", "value": start["customers"],
-                      "min": min(CUSTOMERS_MIN, start["customers"]),
-                      "max": max(CUSTOMERS_MAX, start["customers"]), "step": CUSTOMERS_STEP,
-                      "label": "Market size (customers)"},
-        "seed": {"type": "SliderInt", "value": start["seed"], "min": 0, "max": 99, "step": 1,
-                 "label": "Seed (both markets)"},
-        "session": session,  # fixed: carries the levers across Reset
-        "extra": list(start["extra"]),  # fixed: Hydra overrides from the command line
-    }
+def build(start: dict, session: Session, preset: str | None = None) -> PairedMarket:
+    """A market for the page: journeys recorded for the customers on its map."""
+    preset = preset or start["preset"]
+    industry = start["industry"] if preset == start["preset"] else None
+    return PairedMarket(preset=preset, industry=industry, customers=start["customers"],
+                        seed=start["seed"], session=session, extra=start["extra"],
+                        watch=WATCH)
 
 
-def _card(key: str, title: str):
-    """A SolaraViz component: one view of the market, redrawn every rendered week."""
-    view = views.VIEWS[key]
-
-    def card(model: PairedMarket):
-        return solara.HTML(tag="div", unsafe_innerHTML=view(model),
-                           classes=[f"cx-card-{key}"],
-                           style="width:100%;padding:6px 8px;overflow:hidden")
-
-    card.__name__ = card.__qualname__ = f"{title.replace(' ', '')}Card"
-    return card
-
-
-COMPONENTS = [(_card(key, title), 0) for key, title in CARDS]
+def _html(content: str, cls: str, style: str = "") -> None:
+    solara.HTML(tag="div", unsafe_innerHTML=content, classes=[cls], style=style)
 
 
 @solara.component
-def ProgrammeStatus(model: solara.Reactive[PairedMarket]):  # noqa: N802 - Solara style
-    """The programme's cost and what it has done to engagement; friction this week."""
-    update_counter.get()  # changes every week
-    m = model.value
-    e0, e1 = m.engagement()
-    when = "" if m.programme_started() else f" from week {m.investment.start_week}"
-    solara.Text(f"Now {m.planned_cost():,.0f} k$ a year{when}; staff engagement {e1:.2f} "
-                f"(without: {e0:.2f}). Digital friction (both markets) this week "
-                f"{m.friction_now():.2f}, falling {m.cfg.market.friction_decline:.0%} a year: "
-                "low friction makes switching dealers cheap.", classes=["cx-programme-total"],
-                style="font-size:13px")
+def StoryPanel(m: PairedMarket, week: int):  # noqa: N802 - Solara style
+    """The story's narrative and what the programme has done so far (``week``: redraw)."""
+    s = m.story
+    title = s.title if s else m.preset
+    idea = f"<i>{s.idea}</i><br/>" if s else ""
+    narrative = s.narrative if s else "A preset without a story: the levers are its own."
+    _html(f'<div class="cx-story" data-story="{m.preset}"><div style="font-size:17px;'
+          f'font-weight:bold;margin-bottom:2px">{title}</div>{idea}'
+          f'<div class="cx-narrative" style="margin-top:4px">{narrative}</div></div>',
+          "cx-story-box", "font-size:14px;line-height:1.35")
+    _html(views.lift_html(m), "cx-lift-box", "margin-top:6px")
 
 
 @solara.component
-def ProgrammeControls(model: solara.Reactive[PairedMarket]):  # noqa: N802 - Solara style
-    """The focal dealer's programme and the market's digital friction, live.
-
-    Redrawn when a lever moves or the market is rebuilt, not every week (the weekly
-    figures are in :func:`ProgrammeStatus`): fewer widgets to compare per frame.
-    """
-    m = model.value
+def Levers(m: PairedMarket, on_change, version: int):  # noqa: N802 - Solara style
+    """The focal store's programme, its extra bays and the market's friction, live
+    (``version`` counts lever moves: relabel the sliders)."""
     lv = m.levers
-    _, set_version = solara.use_state(0)
 
-    def changed() -> None:
-        set_version(lambda n: n + 1)  # relabel the sliders
-        force_update()  # redraw the cards
-
-    def spend_setter(tp: str):
+    def line(name: str):
         def set_(value: int) -> None:
-            model.value.set_spend(tp, value)
-            changed()
-
+            if name == "engagement":
+                m.set_engagement(value)
+            else:
+                m.set_spend(name, value)
+            on_change()
         return set_
 
-    def set_engagement(value: int) -> None:
-        model.value.set_engagement(value)
-        changed()
+    def set_bays(value: int) -> None:
+        m.set_bays(value)
+        on_change()
 
     def set_friction(value: float) -> None:
-        model.value.set_friction(value)
-        changed()
+        m.set_friction(value)
+        on_change()
 
-    with solara.Card(f"Programme at {m.focal_name()}: live levers", margin=0,
-                     classes=["cx-programme"]):
-        solara.Text("k$ a year in the market with the programme, from the next week "
-                    "(quality follows over months); the other market stays without it.",
-                    style="font-size:13px")
-        with solara.GridFixed(columns=3, align_items="center", justify_items="stretch"):
-            for tp in TOUCHPOINTS:
-                solara.SliderInt(f"{tp.capitalize()}: {lv.spend[tp]:,.0f}",
-                                 value=int(round(lv.spend[tp])), on_value=spend_setter(tp),
-                                 min=0, max=SPEND_MAX, step=1)
-            solara.SliderInt(f"Staff engagement: {lv.engagement_spend:,.0f}",
-                             value=int(round(lv.engagement_spend)), on_value=set_engagement,
+    base_bays = m.with_.dealer_list[m.focal].spec.bays
+    solara.HTML(tag="div", classes=["cx-programme-total"], style="font-size:14px",
+                unsafe_innerHTML=(
+                    f"<b>{m.focal_name()}</b>: {m.planned_cost():,.0f} k$ a year, from the next "
+                    f"week ({m.labels[1]} only); quality follows over months."))
+    with solara.Column(gap="0px", style="padding-right:8px"):
+        solara.SliderInt(f"Service bays: {base_bays + lv.programme.extra_bays}",
+                         value=int(lv.programme.extra_bays), on_value=set_bays, min=0,
+                         max=BAYS_MAX, step=1)
+        for tp in TOUCHPOINTS:
+            solara.SliderInt(f"{tp.capitalize()}: {lv.spend[tp]:,.0f}",
+                             value=int(round(lv.spend[tp])), on_value=line(tp),
                              min=0, max=SPEND_MAX, step=1)
-            solara.SliderFloat(f"Friction at week 0: {lv.friction:.2f}",
-                               value=round(lv.friction, 2), on_value=set_friction,
-                               min=round(m.cfg.market.friction_floor, 2), max=1.0, step=0.05)
-        ProgrammeStatus(model)
+        solara.SliderInt(f"Staff engagement: {lv.engagement_spend:,.0f}",
+                         value=int(round(lv.engagement_spend)), on_value=line("engagement"),
+                         min=0, max=SPEND_MAX, step=1)
+        solara.SliderFloat(f"Friction at week 0 (both): {lv.friction:.2f}",
+                           value=round(lv.friction, 2), on_value=set_friction,
+                           min=round(m.cfg.market.friction_floor, 2), max=1.0, step=0.05)
 
 
 @solara.component
-def MarketNote(model: solara.Reactive[PairedMarket]):  # noqa: N802 - Solara style
-    """What is on screen, in a line."""
-    update_counter.get()
-    m = model.value
-    solara.HTML(tag="div", classes=["cx-note"], style="font-size:14px;padding:4px 12px 0",
-                unsafe_innerHTML=(
-                    f"<b>{escape(m.preset)}</b> · {escape(m.industry)} · "
-                    f"{m.with_.n:,} simulated customers for "
-                    f"{m.with_.cfg.market.households:,.0f} households"
-                    f" · seed {m.cfg.seed} · <b>week <span class='cx-week'>{m.week}</span></b>"
-                    f" of {m.horizon}. Left: the market without the programme; right and "
-                    f"in the charts: with it (solid) and without (dashed). Preset, industry, "
-                    f"size and seed apply on Reset."))
+def Inspector(m: PairedMarket, selected, tab: str, week: int,  # noqa: N802 - Solara style
+              version: int):
+    """The journey of the picked customer, the picked store, or the service lane
+    (``week`` and ``version``: redraw when the market moves or a lever does)."""
+    if tab == "Service lane":
+        j = selected[2] if selected and selected[0] == "dealer" else m.focal
+        _html(inspect.lane_svg(m, j), "cx-lane-box")
+    elif selected is None:
+        _html("Click a customer on either map to follow their journey, or a store to see "
+              "its touchpoints.", "cx-hint", "font-size:14px;color:#333")
+    elif selected[0] == "customer":
+        _html(inspect.journey_html(m, selected[1], selected[2]), "cx-journey-box")
+    else:
+        _html(inspect.dealer_html(m, selected[1], selected[2]), "cx-dealer-box")
 
 
 @solara.component
 def Page():  # noqa: N802 - the name Solara serves
-    """One session's dashboard."""
-    _remember_render_context()
+    """One session's page."""
     start = solara.use_memo(start_values, [])
     session = solara.use_memo(Session, [])
-    first = solara.use_memo(lambda: PairedMarket(session=session, **start), [])
-    model = solara.use_reactive(first)
-    solara.Title("cxsim dashboard")
-    MarketNote(model)
-    ProgrammeControls(model)
-    SolaraViz(model, components=COMPONENTS, model_params=model_params(session, start),
-              play_interval=PLAY_INTERVAL_MS,
-              name="cxsim: the same market without and with the programme")
+    first = solara.use_memo(lambda: build(start, session), [])
+    market, set_market = solara.use_state(first)
+    week, set_week = solara.use_state(market.week)  # one change per shown week: one render
+    version, set_version = solara.use_state(0)  # a lever moved
+    playing, set_playing = solara.use_state(False)
+    selected, set_selected = solara.use_state(None)
+    left_tab, set_left_tab = solara.use_state("Story")
+    chart, set_chart = solara.use_state("Profit")
+    lower, set_lower = solara.use_state("Service lane")
+    m = market
+
+    def actions() -> dict:
+        """Callbacks that live as long as the market: the widgets' handlers stay put."""
+        def step() -> None:
+            m.step()
+            set_week(m.week)
+
+        def reset(name: str | None = None) -> None:
+            set_playing(False)
+            set_selected(None)
+            set_market(build(start, session, name or m.preset))
+
+        def on_pick(data: dict) -> None:
+            hit = inspect.pick(m, float(data.get("x", -1)), float(data.get("y", -1)))
+            if hit is not None:
+                set_selected(hit)
+                set_lower("Store" if hit[0] == "dealer" else "Journey")
+
+        return {"step": step, "reset": lambda: reset(), "story": reset, "pick": on_pick,
+                "csv": lambda: export.weekly_csv(m), "png": lambda: export.charts_png(m),
+                "lever": lambda: set_version(lambda n: n + 1)}
+
+    act = solara.use_memo(actions, [m])
+    story_names = solara.use_memo(lambda: list(presets()), [])
+    toggle = solara.use_memo(lambda: (lambda: set_playing(lambda p: not p)), [])
+
+    def browser_pace() -> dict:
+        """The last week the browser showed, and a callback for the map to report it."""
+        state = {"week": -1, "event": threading.Event()}
+
+        def on_seen(value: int) -> None:
+            state["week"] = value
+            state["event"].set()
+
+        state["on_seen"] = on_seen
+        return state
+
+    seen = solara.use_memo(browser_pace, [])
+
+    def play_loop() -> None:
+        if not playing:
+            return
+        while m.running and playing_ref.current:
+            m.step()
+            set_week(m.week)  # renders this week's page before the next one is stepped
+            # Every week drawn: step on while the browser shows the last week but one
+            # (one frame in flight: its drawing overlaps the next week's step).
+            deadline = time.monotonic() + FRAME_WAIT_S
+            while seen["week"] < m.week - FRAMES_AHEAD and time.monotonic() < deadline:
+                seen["event"].wait(0.02)
+                seen["event"].clear()
+        set_playing(False)
+
+    playing_ref = solara.use_ref(playing)
+    playing_ref.current = playing
+    solara.use_thread(play_loop, dependencies=[playing, m])
+
+    solara.Title("cxsim: a trainer's market")
+    solara.Style(CSS)
+    with solara.Column(classes=["cx-page"], gap="4px",
+                       style="padding:4px 8px;width:1280px;height:716px;overflow:hidden"):
+        with solara.Row(gap="8px", style="align-items:center;height:46px"):
+            solara.Text("cxsim", style="font-size:20px;font-weight:bold")
+            solara.Select("Story", value=m.preset, values=story_names,
+                          on_value=act["story"], style="max-width:240px;min-width:200px",
+                          classes=["cx-story-select"])
+            solara.Button("Reset", on_click=act["reset"], color="primary", outlined=True)
+            solara.Button("❚❚" if playing else "▶", on_click=toggle,
+                          color="primary", disabled=not m.running)
+            solara.Button("Step", on_click=act["step"], color="primary", outlined=True,
+                          disabled=playing or not m.running)
+            solara.HTML(tag="div", classes=["cx-week"], style="font-size:16px;min-width:150px",
+                        unsafe_innerHTML=f"week <b class='cx-week-n'>{m.week}</b> of "
+                                         f"{m.horizon}")
+            solara.HTML(tag="div", style="font-size:14px;color:#333;flex:1",
+                        unsafe_innerHTML=f"{m.with_.n:,} simulated customers for "
+                                         f"{m.with_.cfg.market.households:,.0f} households, "
+                                         f"seed {m.cfg.seed}")
+            solara.FileDownload(act["csv"], filename=f"cxsim_{m.preset}.csv",
+                                label="Table (CSV)", mime_type="text/csv")
+            solara.FileDownload(act["png"], filename=f"cxsim_{m.preset}.png",
+                                label="Charts (PNG)", mime_type="image/png")
+        with solara.Row(gap="8px", style="height:660px;align-items:stretch"):
+            with solara.Column(gap="4px", style="width:318px;height:660px"):
+                solara.ToggleButtonsSingle(value=left_tab, values=["Story", "Levers", "Talk"],
+                                           on_value=set_left_tab, dense=True)
+                with solara.Column(classes=["cx-box"], style="flex:1;height:610px"):
+                    if left_tab == "Story":
+                        StoryPanel(m, week)
+                    elif left_tab == "Levers":
+                        Levers(m, act["lever"], version)
+                    else:
+                        _html(views.feed_html(m), "cx-feed-box")
+            with solara.Column(gap="4px", style="width:548px;height:660px"):
+                ClickMap.element(svg=places.map_svg(m, selected[1:] if selected and
+                                                    selected[0] == "customer" else None),
+                                 on_pick=act["pick"], week=m.week, on_seen=seen["on_seen"])
+                solara.ToggleButtonsSingle(value=lower, values=["Journey", "Store",
+                                                                "Service lane"],
+                                           on_value=set_lower, dense=True)
+                with solara.Column(classes=["cx-box"], style="flex:1;min-height:0"):
+                    Inspector(m, selected, lower, week, version)
+            with solara.Column(gap="4px", style="width:392px;height:660px"):
+                solara.ToggleButtonsSingle(value=chart, values=list(CHARTS),
+                                           on_value=set_chart, dense=True)
+                with solara.Column(classes=["cx-box"], style="flex:1;padding:2px"):
+                    _html(CHARTS[chart](m), f"cx-chart-{chart.lower()}")

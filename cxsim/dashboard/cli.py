@@ -19,20 +19,22 @@ APP = "cxsim.dashboard.app"
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
-    from cxsim.dashboard.market import DEFAULT_CUSTOMERS, DEFAULT_INDUSTRY, DEFAULT_PRESET
+    from cxsim.dashboard.market import DEFAULT_CUSTOMERS, DEFAULT_PRESET
     from cxsim.study_cli import OneLineParser
 
     p = OneLineParser(
         prog="cxsim-dashboard",
-        description="Serve the trainer dashboard: the same market without and with the "
-                    "programme, live in a browser.")
+        description="Serve the trainer's page: one story at a time, the same market without "
+                    "and with the programme, live in a browser.")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1, this machine only; "
                         "0.0.0.0 serves the local network)")
     p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0: any free)")
     p.add_argument("--open", action="store_true", help="open the page in a web browser")
-    p.add_argument("--preset", default=DEFAULT_PRESET, help="starting scenario preset")
-    p.add_argument("--industry", default=DEFAULT_INDUSTRY, help="starting industry")
+    p.add_argument("--preset", default=DEFAULT_PRESET,
+                   help=f"starting story or scenario preset (default {DEFAULT_PRESET})")
+    p.add_argument("--industry", default=None,
+                   help="starting industry (default: the story's own, car otherwise)")
     p.add_argument("--customers", type=int, default=DEFAULT_CUSTOMERS,
                    help=f"starting market size (default {DEFAULT_CUSTOMERS:,})")
     p.add_argument("--seed", type=int, default=0, help="starting seed")
@@ -81,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cxsim-dashboard: unknown preset {args.preset!r}; allowed: "
               f"{', '.join(presets())}", file=sys.stderr)
         return 2
-    if args.industry not in industries():
+    if args.industry is not None and args.industry not in industries():
         print(f"cxsim-dashboard: unknown industry {args.industry!r}; allowed: "
               f"{', '.join(industries())}", file=sys.stderr)
         return 2
@@ -106,8 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     # Settings are read when Solara is first imported: set them before that.
     os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
     os.environ.setdefault("SOLARA_ASSETS_PROXY", "True")
+    os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "False")  # it covers the charts' corner
     os.environ["CXSIM_DASHBOARD_PRESET"] = args.preset
-    os.environ["CXSIM_DASHBOARD_INDUSTRY"] = args.industry
+    os.environ["CXSIM_DASHBOARD_INDUSTRY"] = args.industry or ""
     os.environ["CXSIM_DASHBOARD_CUSTOMERS"] = str(args.customers)
     os.environ["CXSIM_DASHBOARD_SEED"] = str(args.seed)
     os.environ["CXSIM_DASHBOARD_OVERRIDES"] = json.dumps(args.overrides)

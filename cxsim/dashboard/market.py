@@ -14,7 +14,11 @@ week (quality then follows with the model's lag); digital friction changes both
 arms alike. Every lever makes a changed copy of the preset's
 :class:`~cxsim.programme.Programme` (validated, priced by its one cost).
 Market size, industry, preset and seed define the market and take effect when
-it is rebuilt (Reset).
+it is rebuilt (Reset). A preset may be a story (:mod:`cxsim.dashboard.stories`):
+then its reference arm may run another programme (``against``), a new store may
+open at week 0, and its chapter markers come with it. ``watch`` customers'
+journeys are recorded (:mod:`cxsim.dashboard.journal`) for the page's "inspect
+anyone"; a market built without them runs exactly as before.
 
 Everything here is plain Python and NumPy, so tests and the benchmark use it
 without a browser or a server.
@@ -31,15 +35,14 @@ import numpy as np
 
 from cxsim.compose import CONF_DIR
 from cxsim.config import TOUCHPOINTS, InvestmentConfig, RunConfig
-from cxsim.metrics import UNWEIGHTED
+from cxsim.config.dealers import DealerSpec
+from cxsim.dashboard.journal import Journal, attach
+from cxsim.dashboard.stories import Marker, Story, markers, stories
 from cxsim.model import CxModel
 from cxsim.programme import Programme
 from cxsim.run import compose
 
-WINDOW = 13
-"""Weeks in the rolling window of the weekly charts (a quarter)."""
-
-DEFAULT_PRESET = "cx_program"
+DEFAULT_PRESET = "pays_back"
 DEFAULT_INDUSTRY = "car"
 DEFAULT_CUSTOMERS = 2_000
 
@@ -50,14 +53,15 @@ def _stems(group: str) -> list[str]:
 
 
 def presets() -> dict[str, list[str]]:
-    """Scenario presets by name, each with the Hydra overrides that select it.
+    """Presets by name, each with the Hydra overrides that select it.
 
-    Scenario presets (``conf/scenario/``) come first, then the investment
-    programmes (``conf/investment/``, except ``none``) not already named by one.
+    The stories (:mod:`cxsim.dashboard.stories`) come first, then the scenario
+    presets (``conf/scenario/``), then the investment programmes
+    (``conf/investment/``, except ``none``) not already named by one.
     """
-    out: dict[str, list[str]] = {}
+    out: dict[str, list[str]] = {n: list(s.overrides) for n, s in stories().items()}
     for name in _stems("scenario"):
-        out[name] = [f"scenario={name}"]
+        out.setdefault(name, [f"scenario={name}"])
     for name in _stems("investment"):
         if name != "none" and name not in out:
             out[name] = [f"investment={name}"]
@@ -73,7 +77,7 @@ def industries() -> list[str]:
 class Levers:
     """What the trainer moves while the market runs."""
 
-    programme: Programme  # the focal dealer's programme (sliders: touchpoints, engagement)
+    programme: Programme  # the focal store's programme (sliders: spend lines, extra bays)
     friction: float  # digital friction at week 0 (both arms); falls a few % a year
 
     @classmethod
@@ -110,18 +114,43 @@ class Session:
     levers: Levers | None = None
 
 
-def build_config(preset: str = DEFAULT_PRESET, industry: str = DEFAULT_INDUSTRY,
+def story_of(preset: str) -> Story | None:
+    """The story a preset tells, if it is one."""
+    return stories().get(preset)
+
+
+def build_config(preset: str = DEFAULT_PRESET, industry: str | None = None,
                  customers: int = DEFAULT_CUSTOMERS, seed: int = 0,
                  extra: list[str] | None = None) -> RunConfig:
-    """The validated config of a preset in an industry, for ``customers`` customers."""
+    """The validated config of a preset in an industry, for ``customers`` customers.
+
+    ``industry`` None: the story's own (car for the other presets). A story's
+    newcomer is added as the last store and becomes the focal one.
+    """
     table = presets()
     if preset not in table:
         raise ValueError(f"unknown preset {preset!r}; allowed: {', '.join(table)}")
+    story = story_of(preset)
+    industry = industry or (story.industry if story else DEFAULT_INDUSTRY)
     if industry not in industries():
         raise ValueError(f"unknown industry {industry!r}; allowed: {', '.join(industries())}")
     overrides = [*table[preset], f"industry={industry}", f"sample.customers={int(customers)}",
                  f"seed={int(seed)}", "progress=false", "plots=false", *(extra or [])]
-    return compose(overrides)
+    cfg = compose(overrides)
+    if story is not None and story.newcomer:
+        new = replace(DealerSpec(), initial_awareness=0.0,
+                      **{k: story.newcomer[k] for k in ("name", "x_km", "y_km")})
+        cfg.dealers = replace(cfg.dealers, dealers=[*cfg.dealers.dealers, new],
+                              focal=len(cfg.dealers.dealers))
+    return cfg
+
+
+def against_programme(story: Story | None, cfg: RunConfig) -> Programme | None:
+    """The programme the reference arm runs instead of nothing (a story's ``against``)."""
+    if story is None or not story.against:
+        return None
+    ref = compose([f"investment={story.against}", "progress=false", "plots=false"])
+    return Programme.from_investment(ref.investment, cfg.dealers.bay_cost_k)
 
 
 class PairedMarket(mesa.Model):
@@ -131,33 +160,47 @@ class PairedMarket(mesa.Model):
     built, so week 0 is the first recorded week and charts start at once.
     """
 
-    def __init__(self, preset: str = DEFAULT_PRESET, industry: str = DEFAULT_INDUSTRY,
+    def __init__(self, preset: str = DEFAULT_PRESET, industry: str | None = None,
                  customers: int = DEFAULT_CUSTOMERS, seed: int = 0,
-                 session: Session | None = None, extra: list[str] | None = None) -> None:
+                 session: Session | None = None, extra: list[str] | None = None,
+                 watch: int = 0) -> None:
         super().__init__(rng=int(seed))
         self.preset = preset
-        self.industry = industry
-        self.session = session if session is not None else Session()
+        self.story = story_of(preset)
         cfg = build_config(preset, industry, customers, seed, extra)
+        self.industry = cfg.market.industry
+        self.session = session if session is not None else Session()
         s = self.session
         if s.levers is None or s.preset != preset:
             s.levers = Levers.from_config(cfg)
-        s.preset, s.industry = preset, industry
+        s.preset, s.industry = preset, self.industry
         self.levers = s.levers
         self.investment: InvestmentConfig = cfg.investment  # when it starts, who copies
+        self.against = against_programme(self.story, cfg)
+        self.labels = self.story.labels if self.story else Story.labels
         base = replace(cfg, investment=InvestmentConfig())  # arms schedule nothing
         base.market.friction_start = self.levers.friction
         self.cfg = base
         self.focal = base.dealers.focal
+        self.markers: list[Marker] = markers(
+            cfg, self.story.newcomer["name"] if self.story and self.story.newcomer else None)
         self.without = CxModel(copy.deepcopy(base), feed=True)
         self.with_ = CxModel(copy.deepcopy(base), feed=True)
         self.arms = (self.without, self.with_)
+        # The journeys of the first ``watch`` customers (the page: those on its map).
+        self.journals: tuple[Journal, Journal] | None = None
+        if watch:
+            ids = np.arange(min(int(watch), self.with_.n))
+            self.journals = (attach(self.without, ids), attach(self.with_, ids))
         self.dealer_names = [d.name for d in self.with_.dealer_list]
         self.horizon = base.weeks
         self._started = False
         self._copied = False
+        self.backlog: tuple[list[np.ndarray], list[np.ndarray]] = ([], [])
         for _ in range(base.market.warmup_weeks):
             self._step_arms()
+        for b in self.backlog:
+            b.clear()
         self.running = self.week < self.horizon
 
     # -- the programme -----------------------------------------------------------------
@@ -186,6 +229,8 @@ class PairedMarket(mesa.Model):
             self._started = True
             if self.programme.funds_anything:
                 self._invest(self.focal)
+            if self.against is not None:
+                self.against.apply_to(self.without.dealer_list[self.focal])
         if (self._started and not self._copied and p.copied_by >= 0
                 and week >= p.start_week + p.copy_after_weeks):
             self._copied = True
@@ -206,6 +251,17 @@ class PairedMarket(mesa.Model):
         if self._started:
             self._invest(self.focal)
 
+    def set_bays(self, extra_bays: int) -> None:
+        """Add service bays at the focal store (priced as the programme's), from next week."""
+        self.levers.programme = self.programme.replace(extra_bays=max(int(extra_bays), 0))
+        if self._started:
+            self._invest(self.focal)
+
+    def bays(self) -> tuple[int, int]:
+        """The focal store's service bays without and with the programme, now."""
+        return (int(self.without.dealer_list[self.focal].bays),
+                int(self.with_.dealer_list[self.focal].bays))
+
     def set_friction(self, friction: float) -> None:
         """Change digital friction at week 0 in both arms (its path follows from it)."""
         self.levers.friction = float(friction)
@@ -223,8 +279,9 @@ class PairedMarket(mesa.Model):
     # -- time --------------------------------------------------------------------------
     def _step_arms(self) -> None:
         self._programme_due()
-        for arm in self.arms:
+        for arm, backlog in zip(self.arms, self.backlog, strict=True):
             arm.step()
+            backlog.append(arm.market.lanes.backlog.copy())  # real visits waiting
 
     def step(self) -> None:
         """One week of both arms; stops at the end of the configured horizon."""
@@ -247,103 +304,3 @@ class PairedMarket(mesa.Model):
         return float(self.with_.friction)
 
 
-# -- weekly series --------------------------------------------------------------------
-def _rows(arm: CxModel, key: str, weeks: int) -> np.ndarray:
-    """A weekly counter in real units (each simulated customer stands for w households)."""
-    a = np.asarray(arm.metrics.rows[key][:weeks], dtype=float)
-    return a if key in UNWEIGHTED else a * arm.metrics.weight
-
-
-def rolling(a: np.ndarray, window: int = WINDOW) -> np.ndarray:
-    """Trailing sums over ``window`` weeks (fewer at the start), along axis 0."""
-    c = np.cumsum(a, axis=0)
-    out = c.copy()
-    if a.shape[0] > window:
-        out[window:] = c[window:] - c[:-window]
-    return out
-
-
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-
-
-@dataclass
-class ArmSeries:
-    """One arm's weekly series, weeks 0..week-1, one column per dealer."""
-
-    units: np.ndarray
-    cum_units: np.ndarray
-    share: np.ndarray  # share of sales over the trailing window
-    cum_share: np.ndarray  # share of sales since week 0
-    nps: np.ndarray
-    csat: np.ndarray
-    ces: np.ndarray
-    cum_profit: np.ndarray  # k$ since week 0, after the programme's cost
-    totals: dict[str, np.ndarray]  # per dealer since week 0: units, nps, csat, ces, profit
-
-
-def arm_series(arm: CxModel, weeks: int, window: int = WINDOW) -> ArmSeries:
-    """Weekly series of one arm from its metrics (recorded weeks only)."""
-    units = _rows(arm, "units_sold", weeks)
-    roll_units = rolling(units, window)
-    cum_units = np.cumsum(units, axis=0)
-    resp = _rows(arm, "responses", weeks)
-    prom, det = _rows(arm, "promoters", weeks), _rows(arm, "detractors", weeks)
-    csat_sum, ces_sum = _rows(arm, "csat_sum", weeks), _rows(arm, "ces_sum", weeks)
-    r_resp = rolling(resp, window)
-    profit = _rows(arm, "gross_profit_k", weeks) - _rows(arm, "investment_k", weeks)
-    cum_profit = np.cumsum(profit, axis=0)
-    t_resp = resp.sum(axis=0)
-    totals = {
-        "units": units.sum(axis=0),
-        "nps": 100.0 * _ratio((prom - det).sum(axis=0), t_resp),
-        "csat": _ratio(csat_sum.sum(axis=0), t_resp),
-        "ces": _ratio(ces_sum.sum(axis=0), t_resp),
-        "profit": profit.sum(axis=0),
-        "share": _ratio(units.sum(axis=0), np.full(units.shape[1], units.sum())),
-    }
-    return ArmSeries(
-        units=units, cum_units=cum_units,
-        share=_ratio(roll_units, roll_units.sum(axis=1, keepdims=True)),
-        cum_share=_ratio(cum_units, cum_units.sum(axis=1, keepdims=True)),
-        nps=100.0 * _ratio(rolling(prom - det, window), r_resp),
-        csat=_ratio(rolling(csat_sum, window), r_resp),
-        ces=_ratio(rolling(ces_sum, window), r_resp),
-        cum_profit=cum_profit, totals=totals)
-
-
-def series(market: PairedMarket, window: int = WINDOW) -> tuple[ArmSeries, ArmSeries]:
-    """(without, with) series up to the current week."""
-    w = max(min(market.week, market.horizon), 0)
-    return arm_series(market.without, w, window), arm_series(market.with_, w, window)
-
-
-def funnel(arm: CxModel) -> dict[str, np.ndarray]:
-    """Journey funnel counts per dealer since week 0 (visited, bought, ...), real units."""
-    return {k: np.asarray(v) for k, v in arm.metrics.funnel_real().items()}
-
-
-# -- the word-of-mouth feed in plain words --------------------------------------------
-def describe(event: dict, neutral: float = 5.0) -> str:
-    """One word-of-mouth event as a sentence a trainer can read out."""
-    n = int(event.get("listeners", 0))
-    score = float(event.get("score", neutral))
-    if score < neutral:
-        tone = "a bad experience"
-    elif score >= 8.0:
-        tone = "a great experience"
-    else:
-        tone = "a good experience"
-    who = "1 neighbour" if n == 1 else f"{n} neighbours"
-    return f"{who} heard about {tone} at {event.get('dealer', '?')}"
-
-
-def feed_lines(arm: CxModel, limit: int = 12) -> list[tuple[int, str, bool]]:
-    """The latest events, newest first: (week, sentence, is_bad)."""
-    if arm.feed is None:
-        return []
-    neutral = arm.cfg.word_of_mouth.talk_neutral
-    items = list(arm.feed)[-limit:][::-1]
-    return [(int(e.get("week", 0)), describe(e, neutral), float(e.get("score", neutral)) < neutral)
-            for e in items]

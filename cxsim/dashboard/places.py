@@ -20,9 +20,10 @@ MAP_SAMPLE = 3_000
 NETWORK_NODES = 400
 """About this many customers in the network view (a neighbourhood in larger markets)."""
 
-MAP_SIDE, MAP_TOP = 262.0, 28.0  # each of the two maps: side and top
-MAP_X0 = (10.0, 10.0 + MAP_SIDE + 16.0)  # left edges of the maps (without, with)
-_NET = {"x": 10.0, "y": 28.0, "side": 280.0}  # the network panel
+MAP_W = 540.0  # px: the map card's width
+MAP_SIDE, MAP_TOP = 256.0, 24.0  # each of the two maps: side and top
+MAP_X0 = (8.0, 8.0 + MAP_SIDE + 12.0)  # left edges of the maps (without, with)
+_NET = {"x": 10.0, "y": 28.0, "side": 380.0}  # the network panel
 
 
 @dataclass
@@ -105,46 +106,68 @@ def _static(m: PairedMarket) -> _Static:
 
 
 # -- the map --------------------------------------------------------------------------------
-def map_svg(m: PairedMarket) -> str:
-    """Customers' homes coloured by satisfaction, shaped by their dealer; both arms."""
+def map_xy(m: PairedMarket, arm: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel positions of the drawn customers on map ``arm`` (0 without, 1 with)."""
+    st = _static(m)
+    return MAP_X0[arm] + st.map_xy[0] * MAP_SIDE, MAP_TOP + st.map_xy[1] * MAP_SIDE
+
+
+def dealer_xy(m: PairedMarket, arm: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel positions of the stores on map ``arm``."""
+    st = _static(m)
+    return MAP_X0[arm] + st.dealer_xy[0] * MAP_SIDE, MAP_TOP + st.dealer_xy[1] * MAP_SIDE
+
+
+def map_svg(m: PairedMarket, selected: tuple[int, int] | None = None) -> str:
+    """Customers' homes coloured by satisfaction, shaped by their dealer; both arms.
+
+    ``selected``: (arm, customer) to ring, the one whose journey is open.
+    """
     st = _static(m)
     side, top = MAP_SIDE, MAP_TOP
-    r = 2.3 if st.sample.size <= 2_500 else 1.8
+    r = 2.4 if st.sample.size <= 2_500 else 1.8
     parts = []
-    for k, (arm, title) in enumerate(((m.without, "Without the programme"),
-                                      (m.with_, "With the programme"))):
+    for k, arm in enumerate(m.arms):
         x0 = MAP_X0[k]
         moves = st.map_moves[k]
-        parts.append(f'<rect x="{x0}" y="{top}" width="{side}" height="{side}" fill="#fafafa" '
+        parts.append(f'<rect x="{x0}" y="{top}" width="{side}" height="{side}" fill="#f7f7f7" '
                      f'stroke="{svg.GRID}"/>')
-        parts.append(svg.text(x0, top - 8, title, size=12, weight="bold"))
+        parts.append(svg.text(x0, top - 7, m.labels[k].capitalize(), weight="bold"))
         pop = arm.population
         dealer = pop.selling_dealer[st.sample]
         bins = svg.satisfaction_bins(pop.satisfaction[st.sample])
-        parts.append(svg.markers_at(moves[dealer < 0], "circle", 1.2, "#c8c8c8"))
+        parts.append(svg.markers_at(moves[dealer < 0], "circle", 1.2, "#bdbdbd"))
         for j in range(arm.n_dealers):
             shape = svg.shape_of(j)
             mine = dealer == j
             for b in np.unique(bins[mine]).tolist():
                 parts.append(svg.markers_at(moves[mine & (bins == b)], shape, r,
                                             svg.SATISFACTION_COLOURS[b]))
+        dx, dy = dealer_xy(m, k)
         for j, name in enumerate(m.dealer_names):
-            dx, dy = x0 + st.dealer_xy[0][j] * side, top + st.dealer_xy[1][j] * side
-            parts.append(svg.marker_path(np.array([dx]), np.array([dy]), svg.shape_of(j), 8.0,
-                                         svg.dealer_colour(j), stroke="#111", stroke_width=1.5))
-            parts.append(svg.text(dx, dy + 20, name, size=10.5, anchor="middle",
-                                  weight="bold"))
+            parts.append(f'<g class="cx-dealer" data-dealer="{j}" data-arm="{k}">' +
+                         svg.marker_path(dx[j:j + 1], dy[j:j + 1], svg.shape_of(j), 8.0,
+                                         svg.dealer_colour(j), stroke="#000",
+                                         stroke_width=1.5) + "</g>")
+            parts.append(svg.text(float(dx[j]), float(dy[j]) + 22, name, size=svg.TICK,
+                                  anchor="middle", weight="bold"))
+    if selected is not None:
+        k, c = selected
+        pos = np.searchsorted(st.sample, c)
+        if pos < st.sample.size and st.sample[pos] == c:
+            cx, cy = map_xy(m, k)
+            parts.append(f'<circle class="cx-selected" cx="{cx[pos]:.1f}" cy="{cy[pos]:.1f}" '
+                         f'r="7" fill="none" stroke="#000" stroke-width="2.5"/>')
     y = top + side + 20
-    parts.append(svg.colour_bar(64, y - 8, 130))
-    items = [(name, svg.dealer_colour(j), svg.shape_of(j))
-             for j, name in enumerate(m.dealer_names)]
-    parts.append(svg.text(262, y, "shape: the customer's dealer", size=10, colour=svg.AXIS))
-    parts.append(svg.legend(items, 262, y + 16, step=82))
-    shown = (f"{st.sample.size:,} of {m.with_.n:,} customers shown"
-             if st.sample.size < m.with_.n else f"{m.with_.n:,} customers")
-    parts.append(svg.text(10, y + 34, f"{shown}; grey dots: no vehicle from a dealer yet",
-                          size=9.5, colour=svg.AXIS))
-    return svg.document(W, y + 40, "".join(parts), cls="cx-map",
+    parts.append(svg.colour_bar(40, y - 10, 110))
+    parts.append(svg.text(200, y, "shape: their dealer; grey: no dealer yet", size=svg.TICK,
+                          colour=svg.AXIS))
+    shown = (f"{st.sample.size:,} of {m.with_.n:,} simulated customers"
+             if st.sample.size < m.with_.n else f"{m.with_.n:,} simulated customers")
+    w = m.with_.metrics.weight
+    parts.append(svg.text(200, y + 18, f"{shown}, each for {w:,.3g} households",
+                          size=svg.TICK, colour=svg.AXIS))
+    return svg.document(MAP_W, y + 26, "".join(parts), cls="cx-map",
                         label="Map of customers by satisfaction and dealer",
                         extra=f' data-week="{m.week}"')
 
@@ -154,25 +177,22 @@ def network_svg(m: PairedMarket) -> str:
     """Ties between customers (homes as positions), coloured by satisfaction."""
     st = _static(m)
     arm = m.with_
-    height = 340.0
+    height = 520.0
     if st.net_nodes.size == 0:
         body = svg.text(W / 2, 150, "The network is drawn for markets of up to "
-                        f"{arm.cfg.customers.network_view_max:,} customers;", size=12,
-                        anchor="middle") + svg.text(
-            W / 2, 170, "choose a smaller market size and press Reset.", size=12,
-            anchor="middle")
+                        f"{arm.cfg.customers.network_view_max:,}", anchor="middle") + svg.text(
+            W / 2, 170, "customers; choose a smaller market and Reset.", anchor="middle")
         return svg.document(W, height, body, cls="cx-network", label="Social network")
     x0, y0, side = _NET["x"], _NET["y"], _NET["side"]
     parts = [f'<clipPath id="cx-net-clip"><rect x="{x0}" y="{y0}" width="{side}" '
              f'height="{side}"/></clipPath>',
-             f'<rect x="{x0}" y="{y0}" width="{side}" height="{side}" fill="#fafafa" '
+             f'<rect x="{x0}" y="{y0}" width="{side}" height="{side}" fill="#f7f7f7" '
              f'stroke="{svg.GRID}"/>']
     title = ("Who talks to whom: the whole market" if st.net_side_km is None else
-             f"Who talks to whom: {st.net_nodes.size:,} neighbours in the central "
-             f"{st.net_side_km:.0f} km square")
-    parts.append(svg.text(x0, y0 - 8, title, size=12, weight="bold"))
+             f"Who talks to whom: central {st.net_side_km:.0f} km square")
+    parts.append(svg.text(x0, y0 - 8, title, weight="bold"))
     parts.append(f'<g clip-path="url(#cx-net-clip)"><path d="{st.net_long}" fill="none" '
-                 f'stroke="#b9a3c9" stroke-width="0.5" stroke-opacity="0.45"/>'
+                 f'stroke="#b9a3c9" stroke-width="0.6" stroke-opacity="0.5"/>'
                  f'<path d="{st.net_edges}" fill="none" stroke="#6f7f86" stroke-width="0.8" '
                  f'stroke-opacity="0.7"/></g>')
     pop = arm.population
@@ -180,9 +200,9 @@ def network_svg(m: PairedMarket) -> str:
     bins = svg.satisfaction_bins(sat)
     has = pop.selling_dealer[st.net_nodes] >= 0
     nx_, ny_ = st.net_xy
-    parts.append(svg.markers_at(st.net_moves[~has], "circle", 2.0, "#c8c8c8"))
+    parts.append(svg.markers_at(st.net_moves[~has], "circle", 2.0, "#bdbdbd"))
     for b in np.unique(bins[has]).tolist():
-        parts.append(svg.markers_at(st.net_moves[has & (bins == b)], "circle", 3.2,
+        parts.append(svg.markers_at(st.net_moves[has & (bins == b)], "circle", 3.4,
                                     svg.SATISFACTION_COLOURS[b]))
     # This week's tellers (from the feed) get a ring.
     last = m.week - 1
@@ -193,32 +213,24 @@ def network_svg(m: PairedMarket) -> str:
         if idx:
             ring = "".join(f"M{nx_[i] - 5.5:.1f} {ny_[i]:.1f}a5.5 5.5 0 1 0 11 0a5.5 5.5 0 1 0 "
                            f"-11 0z" for i in idx)
-            parts.append(f'<path d="{ring}" fill="none" stroke="#111" stroke-width="1.3"/>')
+            parts.append(f'<path d="{ring}" fill="none" stroke="#000" stroke-width="1.5"/>')
     dxy = st.net_dealer_xy
     for j, name in enumerate(m.dealer_names):
         if x0 <= dxy[0][j] <= x0 + side and y0 <= dxy[1][j] <= y0 + side:
             parts.append(svg.marker_path(dxy[0][j:j + 1], dxy[1][j:j + 1], svg.shape_of(j), 7.0,
-                                         svg.dealer_colour(j), stroke="#111", stroke_width=1.4))
-            parts.append(svg.text(float(dxy[0][j]), float(dxy[1][j]) + 18, name, size=10,
-                                  anchor="middle", weight="bold"))
-    # Side notes.
-    tx = x0 + side + 18
+                                         svg.dealer_colour(j), stroke="#000", stroke_width=1.4))
+            parts.append(svg.text(float(dxy[0][j]), float(dxy[1][j]) + 20, name,
+                                  size=svg.TICK, anchor="middle", weight="bold"))
+    ty = y0 + side + 24
     happy = float(np.mean(sat[has] >= 7)) if has.any() else float("nan")
     notes = [
-        f"{st.net_nodes.size:,} customers, {st.net_ties:,} ties",
-        f"about {arm.cfg.customers.network_degree} ties each; "
-        f"{arm.cfg.customers.network_rewire:.0%} are long ties",
-        "across the market (pale lines).",
-        "",
-        f"Ringed: told someone in week {max(last, 0)}",
-        f"({len(tellers)} tellers in the whole market).",
-        "",
+        f"{st.net_nodes.size:,} customers, {st.net_ties:,} ties; about "
+        f"{arm.cfg.customers.network_degree} each,",
+        f"{arm.cfg.customers.network_rewire:.0%} long ties across the market (pale).",
+        f"Ringed: told someone in week {max(last, 0)} ({len(tellers)} in the market).",
         f"Satisfied (7+): {happy:.0%} of those with a dealer." if np.isfinite(happy) else "",
-        "Colours as on the map; the view shows the",
-        "market with the programme.",
     ]
     for i, line in enumerate(notes):
-        parts.append(svg.text(tx, y0 + 14 + 17 * i, line, size=11))
-    parts.append(svg.colour_bar(tx + 52, y0 + 14 + 17 * len(notes) + 6, 150))
+        parts.append(svg.text(x0, ty + 19 * i, line, size=svg.TICK))
     return svg.document(W, height, "".join(parts), cls="cx-network",
                         label="Social network of customers", extra=f' data-week="{m.week}"')

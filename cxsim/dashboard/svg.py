@@ -1,9 +1,14 @@
 """A few SVG drawing helpers: panels with axes, lines, bars, markers, legends.
 
-The dashboard draws its charts as SVG text on the server: a week's frame for
-2,000 customers is built in a few milliseconds, needs nothing from a CDN (the
-page works offline) and is redrawn by the browser at once. Coordinates are in
-the SVG's own units; the ``<svg>`` scales to the width of its card.
+The dashboard draws its live charts as SVG text on the server: a week's frame
+for 2,000 customers is built in a few milliseconds, needs nothing from a CDN
+(the page works offline) and is redrawn by the browser at once. matplotlib,
+tried first for the live charts (Mesa's ``make_plot_component`` and
+``solara.FigureMatplotlib`` both draw through it), takes 90-120 ms to redraw one
+two-panel chart on a two-core machine, several times a week's whole budget at
+20 weeks a second; it draws the charts a trainer downloads
+(:mod:`cxsim.dashboard.export`). Coordinates are pixels: the page is laid out
+for a 1280 x 720 screen, so a font size here is the size on screen.
 """
 
 from __future__ import annotations
@@ -14,18 +19,23 @@ from html import escape
 
 import numpy as np
 
-W = 560
-"""Width of every card's drawing, in SVG units."""
+W = 384
+"""Width of a chart, in pixels."""
 
-DEALER_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#9c755f", "#76b7b2",
-                  "#edc948", "#ff9da7")
+# Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies and
+# dark enough to survive a washed-out projector.
+DEALER_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
+                  "#000000", "#F0E442")
 # Satisfaction 0..10 in 11 bins, red (unhappy) through yellow to blue (delighted):
 # ColorBrewer RdYlBu, which stays readable for the common colour-vision deficiencies.
 SATISFACTION_COLOURS = ("#a50026", "#d73027", "#f46d43", "#fdae61", "#fee090", "#ffffbf",
                         "#e0f3f8", "#abd9e9", "#74add1", "#4575b4", "#313695")
-GRID = "#e5e5e5"
-AXIS = "#666"
-TEXT = "#333"
+GRID = "#d9d9d9"
+AXIS = "#444"
+TEXT = "#111"
+MARKER = "#333"
+TICK = 14  # px: tick labels
+BODY = 14  # px: every other text
 FONT = "font-family:Roboto,Helvetica,Arial,sans-serif"
 
 
@@ -55,12 +65,12 @@ def document(width: float, height: float, body: str, *, cls: str = "", label: st
     """An ``<svg>`` that scales to its container's width."""
     aria = f' role="img" aria-label="{escape(label)}"' if label else ""
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="{escape(cls)}" '
-            f'viewBox="0 0 {fmt(width)} {fmt(height)}" width="100%" '
-            f'style="display:block;max-height:{fmt(height * 1.6)}px;{FONT}"'
+            f'viewBox="0 0 {fmt(width)} {fmt(height)}" width="{fmt(width)}" '
+            f'height="{fmt(height)}" style="display:block;{FONT}"'
             f'{aria}{extra}>{body}</svg>')
 
 
-def text(x: float, y: float, s: str, *, size: float = 11, anchor: str = "start",
+def text(x: float, y: float, s: str, *, size: float = BODY, anchor: str = "start",
          colour: str = TEXT, weight: str = "normal", cls: str = "") -> str:
     c = f' class="{cls}"' if cls else ""
     return (f'<text x="{fmt(x)}" y="{fmt(y)}" font-size="{fmt(size)}" text-anchor="{anchor}" '
@@ -141,7 +151,7 @@ class Panel:
             yy = float(self.py(t))
             parts.append(f'<line x1="{fmt(self.x)}" x2="{fmt(self.x + self.w)}" y1="{fmt(yy)}" '
                          f'y2="{fmt(yy)}" stroke="{GRID}"/>')
-            parts.append(text(self.x - 4, yy + 3.5, yfmt.format(t), size=10, anchor="end",
+            parts.append(text(self.x - 4, yy + 4.5, yfmt.format(t), size=TICK, anchor="end",
                               colour=AXIS))
         if zero and self.ylim[0] < 0 < self.ylim[1]:
             yy = float(self.py(0.0))
@@ -149,13 +159,29 @@ class Panel:
                          f'y2="{fmt(yy)}" stroke="{AXIS}" stroke-width="0.8"/>')
         for t in nice_ticks(*self.xlim, xticks):
             xx = float(self.px(t))
-            parts.append(text(xx, self.y + self.h + 12, f"{t:g}", size=10, anchor="middle",
+            parts.append(text(xx, self.y + self.h + 14, f"{t:g}", size=TICK, anchor="middle",
                               colour=AXIS))
         if title:
-            parts.append(text(self.x, self.y - 6, title, size=12, weight="bold"))
+            parts.append(text(self.x - 36, self.y - 7, title, size=BODY, weight="bold"))
         if xlabel:
-            parts.append(text(self.x + self.w, self.y + self.h + 24, xlabel, size=10,
+            parts.append(text(self.x + self.w, self.y + self.h + 29, xlabel, size=TICK,
                               anchor="end", colour=AXIS))
+        return "".join(parts)
+
+    def markers(self, chapters, *, labels: bool = True) -> str:
+        """Chapter markers: a dashed vertical line at each marker's week, labelled."""
+        parts = []
+        lo, hi = self.xlim
+        for i, m in enumerate(chapters):
+            if not lo <= m.week <= hi:
+                continue
+            xx = float(self.px(m.week))
+            parts.append(f'<line class="cx-marker" x1="{fmt(xx)}" x2="{fmt(xx)}" '
+                         f'y1="{fmt(self.y)}" y2="{fmt(self.y + self.h)}" stroke="{MARKER}" '
+                         f'stroke-width="1.2" stroke-dasharray="3 3"/>')
+            if labels:
+                parts.append(text(xx + 3, self.y + 15 + 15 * (i % 2), m.label, size=TICK,
+                                  colour=MARKER, cls="cx-marker-label"))
         return "".join(parts)
 
     def line(self, xs: np.ndarray, ys: np.ndarray, colour: str, *, width: float = 1.8,
@@ -193,7 +219,7 @@ class Panel:
 
 
 def legend(items: Sequence[tuple[str, str, str]], x: float, y: float, *,
-           step: float | None = None, size: float = 10.5) -> str:
+           step: float | None = None, size: float = TICK) -> str:
     """Items (label, colour, kind) in a row; kind: 'line', 'dash', 'box' or a shape."""
     parts, cx = [], x
     for label, colour, kind in items:
@@ -208,7 +234,7 @@ def legend(items: Sequence[tuple[str, str, str]], x: float, y: float, *,
             parts.append(marker_path(np.array([cx + 8.0]), np.array([y - 3.5]), kind, 4.5,
                                      colour, stroke="#222"))
         parts.append(text(cx + 20, y, label, size=size))
-        cx += step if step is not None else 26 + 6.2 * len(label)
+        cx += step if step is not None else 28 + 0.56 * size * len(label)
     return "".join(parts)
 
 
@@ -249,10 +275,16 @@ def marker_path(xs: np.ndarray, ys: np.ndarray, shape: str, r: float, colour: st
 
 
 def starts(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    """Each point's "move to" command, computed once for points that do not move."""
-    return np.array([f"M{a:.1f} {b:.1f}" for a, b in zip(
+    """Each point's "move to" command, computed once for points that do not move
+    (whole pixels: a frame carries thousands of them)."""
+    return np.array([f"M{a:.0f} {b:.0f}" for a, b in zip(
         np.asarray(xs, float).tolist(), np.asarray(ys, float).tolist(), strict=True)],
         dtype=object)
+
+
+FAST = ' shape-rendering="optimizeSpeed"'
+"""Customers' dots skip anti-aliasing: half the browser's time to draw a map frame
+(measured in headless Chromium), invisible at their size."""
 
 
 def markers_at(moves: np.ndarray, shape: str, r: float, colour: str) -> str:
@@ -262,14 +294,14 @@ def markers_at(moves: np.ndarray, shape: str, r: float, colour: str) -> str:
     if shape in ("circle", "square"):
         cap = "round" if shape == "circle" else "square"
         return (f'<path d="{"h0".join(moves)}h0" stroke="{colour}" stroke-width="{2 * r:g}" '
-                f'stroke-linecap="{cap}"/>')
+                f'stroke-linecap="{cap}"{FAST}/>')
     if shape == "triangle":
         h, half = 1.15 * r, 1.15 * r * 0.87
         tail = f"m0 {-h:.2f}l{half:.2f} {1.5 * h:.2f}h{-2 * half:.2f}z"
     else:  # diamond
         q = 1.2 * r
         tail = f"m0 {-q:.2f}l{q:.2f} {q:.2f}l{-q:.2f} {q:.2f}l{-q:.2f} {-q:.2f}z"
-    return f'<path d="{tail.join(moves)}{tail}" fill="{colour}"/>'
+    return f'<path d="{tail.join(moves)}{tail}" fill="{colour}"{FAST}/>'
 
 
 def colour_bar(x: float, y: float, w: float, label: str = "satisfaction (0-10)") -> str:
@@ -279,7 +311,7 @@ def colour_bar(x: float, y: float, w: float, label: str = "satisfaction (0-10)")
     lo, hi = SATISFACTION_RANGE
     parts = [f'<rect x="{fmt(x + i * bw)}" y="{fmt(y)}" width="{fmt(bw + 0.3)}" height="7" '
              f'fill="{c}"/>' for i, c in enumerate(SATISFACTION_COLOURS)]
-    parts.append(text(x - 3, y + 7, f"{lo:g} or less", size=9.5, anchor="end", colour=AXIS))
-    parts.append(text(x + w + 3, y + 7, f"{hi:g}+", size=9.5, colour=AXIS))
-    parts.append(text(x + w / 2, y + 18, label, size=9.5, anchor="middle", colour=AXIS))
+    parts.append(text(x - 3, y + 8, f"{lo:g}-", size=TICK, anchor="end", colour=AXIS))
+    parts.append(text(x + w + 3, y + 8, f"{hi:g}+", size=TICK, colour=AXIS))
+    parts.append(text(x + w / 2, y + 22, label, size=TICK, anchor="middle", colour=AXIS))
     return "".join(parts)

@@ -1,15 +1,18 @@
 """Entering the market (process 3): owners due for a replacement and first-time
-buyers start shopping; at the start of a run, everyone's entry is booked."""
+buyers start shopping, or an owner leaves the market and a new household takes
+its row; at the start of a run, everyone's entry is booked."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from cxsim.config import WEEKS_PER_YEAR
-from cxsim.customers import SHOPPING
+from cxsim.choice import chance_at_quality
+from cxsim.config import TOUCHPOINTS, WEEKS_PER_YEAR
+from cxsim.customers import FAR_PAST, NO_DEALER, PROSPECT, SHOPPING
 from cxsim.lifecycle import ownership_horizon, seasonal
 from cxsim.processes.base import Process
 from cxsim.rules import register
+from cxsim.turnover import fresh_tastes, leaving, settled_expectations
 
 
 @register("entry", "default")
@@ -21,12 +24,49 @@ class Entry(Process):
         if ids.size == 0:
             return
         p, m = self.pop, self.market
+        owns = p.has_vehicle[ids]
+        if owns.any():
+            gone = leaving(self.cfg, self.draws, self._key(), self.week, ids[owns],
+                           p.purchase_week[ids[owns]])
+            if gone.any():
+                self.arrive(ids[owns][gone])
+                ids = np.setdiff1d(ids, ids[owns][gone], assume_unique=True)
+                if ids.size == 0:
+                    return
         p.stage[ids] = SHOPPING
         p.visits[ids] = 0
         p.visit_score[ids] = np.nan
-        m.in_market += ids.size
-        m.entered_this_week += ids.size
+        m.enter_market(ids)
         self.cal.book("visit", ids, self.week)
+
+    def arrive(self, ids: np.ndarray) -> None:
+        """These owners leave the market; a new first-time-buyer household moves into
+        each home (same row, location, segment and tastes; fresh journey state)."""
+        p, m, k = self.pop, self.market, self._key()
+        c = self.cfg.customers
+        old = p.selling_dealer[ids]
+        had = old >= 0
+        m.owners -= np.bincount(m.to_global(ids[had], old[had]), minlength=m.n_all_dealers)
+        self.cal.cancel("service", ids)
+        expectation, attitude, aware = fresh_tastes(self.cfg, self.draws, "arrival_", k,
+                                                    ids, p.segment[ids])
+        p.expectation[ids] = expectation
+        p.attitude[ids] = attitude
+        p.aware[ids] = aware
+        p.visit_score[ids] = np.nan
+        p.visits[ids] = 0
+        p.satisfaction[ids] = c.attitude_mean
+        p.effort[ids] = self.cfg.touchpoints.effort_base
+        p.stage[ids] = PROSPECT
+        p.has_vehicle[ids] = False
+        p.selling_dealer[ids] = NO_DEALER
+        p.service_provider[ids] = NO_DEALER
+        p.last_service_week[ids] = FAR_PAST
+        p.purchase_week[ids] = FAR_PAST
+        p.serviced_at_seller[ids] = False
+        wait = self.draws.exponential("arrival_entry", k, ids) * c.first_time_entry_years \
+            * WEEKS_PER_YEAR
+        self.cal.book("enter", ids, seasonal(self.week + wait, m.season_cdf, self.week))
 
     def book_initial(self) -> None:
         """When today's owners and first-time buyers will enter the market."""
@@ -34,6 +74,18 @@ class Entry(Process):
         start = self.week
         cdf = self.market.season_cdf
         own = np.flatnonzero(p.has_vehicle)
+        # Expectations as a stationary market would have them: drifted toward the
+        # dealer's quality for as long as the household has been in the market.
+        dl, tc = self.market.dealers, self.cfg.touchpoints
+        felt = dl.eff_quality.copy()  # a missing part is felt as parts_missing_quality
+        parts = TOUCHPOINTS.index("parts")
+        on_hand = chance_at_quality(tc.parts_available, tc.parts_quality_slope,
+                                    felt[:, parts], tc.reference_quality)
+        felt[:, parts] = on_hand * felt[:, parts] + (1 - on_hand) * tc.parts_missing_quality
+        p.expectation[own] = settled_expectations(
+            self.cfg, dr, own, p.expectation[own],
+            self.market.to_global(own, p.selling_dealer[own]), felt, dl.eff_sd,
+            p.affinity[own])
         # A stationary renewal process: the current ownership spell is length-biased
         # (lognormal with mu + sigma^2), and now falls uniformly inside it.
         mu, sigma = ownership_horizon(c.ownership_months, c.ownership_cv)

@@ -97,6 +97,8 @@ class Purchase(Process):
         problems = h1.astype(float) + h2 + (x_fin < tc.problem_below) + \
             (x_del < tc.problem_below)
         effort = xp.effort_score(problems, 0.0, tc)
+        if m.journal is not None:
+            m.journal.episode("bought", self, ids, d, moments, SALE_MOMENTS, score)
         self._expect_many(ids, tps, xp.drift(expected, x, tc.expectation_drift))
         # Accounts and loyalty.
         old = p.selling_dealer[ids]

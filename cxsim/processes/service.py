@@ -22,6 +22,9 @@ SERVICE_DRAWS = {n: j for j, n in enumerate(
     ("choice", "need_gap", "wait", "wait_length", "communication", "service", "parts_x",
      "parts", "delight", "fixed", "recovery", "survey", "talk", "review"))}
 _AT_LANE = SERVICE_DRAWS["wait"]  # slots from here on are drawn only for dealer visits
+BOND_ROUNDS = 6
+"""Service needs replayed to settle the starting service bonds (about 2.6 years
+of needs, half a spell; shares of providers change little after the fourth)."""
 
 
 @register("service", "default")
@@ -40,9 +43,63 @@ class Service(Process):
     def book_initial(self) -> None:
         """Today's owners' first service need."""
         own = np.flatnonzero(self.pop.has_vehicle)
+        self.settle_bonds(own)
         self.cal.book("service", own, self.week + weeks_to_service(
             self.draws.exponential("initial_service", 0, own),
             self.cfg.choice.service_need_per_year))
+
+    def _where(self, ids: np.ndarray, seller: np.ndarray, provider: np.ndarray,
+               age_years: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Where each need goes: a dealer's index, or ``n_dealers`` (an independent shop)."""
+        c, m = self.cfg.choice, self.market
+        nd = m.n_dealers
+        # the last row: an independent shop
+        util = self._dealer_utility(ids, rows=nd + 1, seller=seller, provider=provider)
+        queue = m.lanes.queue_wait()  # a backlog sends some customers elsewhere
+        if queue.any():
+            util[:nd] -= m.per_customer(c.wait_weight * queue, ids)
+        unaware = self._unaware(ids)
+        if unaware is not None:
+            np.copyto(util[:nd], -np.inf, where=unaware)
+        np.add(c.independent_utility, c.independent_age_weight * age_years, out=util[nd])
+        return pick(util.T, u)
+
+    def settle_bonds(self, own: np.ndarray) -> None:
+        """Today's owners' service bonds as a settled market has them.
+
+        Their last ``BOND_ROUNDS`` service needs are replayed, oldest first: the
+        gaps between needs are exponential (the needs are Poisson), each need is
+        placed by the service choice seeing the bond the one before made, and a
+        need that fell before the vehicle's purchase was the previous vehicle's,
+        whose seller is drawn by the choice over stores, loyalty included (so the
+        owners who switched store at their last purchase start with the mismatched
+        bonds a settled market holds).
+        """
+        p, c, nd = self.pop, self.cfg.choice, self.market.n_dealers
+        if c.service_need_per_year <= 0 or own.size == 0:
+            return
+        seller = p.selling_dealer[own]
+        u = self._dealer_utility(own, seller=seller)
+        previous = pick(u.T, self.draws.uniform("initial_previous_seller", 0, own))
+        age = self.week - p.purchase_week[own]
+        gaps = weeks_to_service(
+            -np.log(self.draws.uniform_rows("initial_service_gaps", 0, own,
+                                            BOND_ROUNDS)).ravel(),
+            c.service_need_per_year).reshape(BOND_ROUNDS, own.size)
+        ago = np.cumsum(gaps, axis=0)  # row j: weeks since the (j+1)-th last need
+        months = self.cfg.customers.ownership_months / 12.0
+        for j in range(BOND_ROUNDS - 1, -1, -1):
+            after = ago[j] <= age
+            at = np.where(after, seller, previous)
+            years = np.where(after, age - ago[j],
+                             np.maximum(months * WEEKS_PER_YEAR - (ago[j] - age), 0)
+                             ) / WEEKS_PER_YEAR
+            if j < BOND_ROUNDS - 1:  # the bond the need before made
+                p.last_service_week[own] = self.week - (ago[j + 1] - ago[j])
+            choice = self._where(own, at, p.service_provider[own], years,
+                                 self.draws.uniform("initial_provider", 0, own, slot=j))
+            p.service_provider[own] = np.where(choice < nd, choice, INDEPENDENT)
+        p.last_service_week[own] = self.week - ago[0]
 
     def serve(self, ids: np.ndarray) -> None:
         """Service needs: choose where, live the visit, book the next need."""
@@ -59,17 +116,8 @@ class Service(Process):
             -np.log(U[SERVICE_DRAWS["need_gap"]]), c.service_need_per_year))
         seller, provider, bought = (p.selling_dealer[ids], p.service_provider[ids],
                                     p.purchase_week[ids])
-        # the last row: an independent shop
-        u = self._dealer_utility(ids, rows=nd + 1, seller=seller, provider=provider)
-        queue = m.lanes.queue_wait()  # a backlog sends some customers elsewhere
-        if queue.any():
-            u[:nd] -= m.per_customer(c.wait_weight * queue, ids)
-        unaware = self._unaware(ids)
-        if unaware is not None:
-            np.copyto(u[:nd], -np.inf, where=unaware)
         age_years = (self.week - bought) / WEEKS_PER_YEAR
-        np.add(c.independent_utility, c.independent_age_weight * age_years, out=u[nd])
-        choice = pick(u.T, U[SERVICE_DRAWS["choice"]])
+        choice = self._where(ids, seller, provider, age_years, U[SERVICE_DRAWS["choice"]])
         at_dealer = choice < nd
         has_seller = seller >= 0
         young = has_seller & (age_years <= c.young_vehicle_years)
@@ -145,6 +193,8 @@ class Service(Process):
         problems = comeback.astype(float) + ~parts_ok + (x_svc < tc.problem_below) + \
             (x_com < tc.problem_below)
         effort = xp.effort_score(problems, waits, tc)
+        if m.journal is not None:
+            m.journal.episode("serviced", self, ids, d, moments, SERVICE_MOMENTS, score, waits)
         self._expect_many(ids, tps, xp.drift(expected, felt, tc.expectation_drift))
         mt.kpi(g, tps, x)
         mt.add_many(g, {"service_visits": 1.0, "wait_hours_sum": waits,

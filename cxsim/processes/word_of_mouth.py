@@ -134,6 +134,8 @@ class WordOfMouth(Process):
             self.hear(listeners, d[who], score[who])
             if self.market.feed is not None:
                 self._record_talk(tellers, d, score, who)
+            if self.market.journal is not None:
+                self.market.journal.talk(self, tellers, d, score, who, listeners)
         self._publish_reviews()
 
     def _publish_reviews(self) -> None:

@@ -1,0 +1,5 @@
+import sys
+
+from cxsim.decide.cli import main
+
+sys.exit(main())

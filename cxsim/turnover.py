@@ -1,0 +1,105 @@
+"""Households leaving the market and new ones arriving, and a start near the
+stationary state.
+
+Without turnover the population is one cohort: first-time buyers enter once at
+the start, and every expectation drifts toward what its dealer delivers for
+decades (a finance expectation moves 15 % once per six-year spell), so yearly
+NPS climbed for ten years at constant conditions. Here a household leaves the
+market (moves away, stops buying new vehicles) at a constant hazard of
+``1 / tenure_years`` while it owns; it is noticed when its replacement falls
+due, and a newly arrived first-time-buyer household takes its row, so the
+market's size is constant and memory stays O(n). The newcomer moves into the
+same home: its distance to the stores, its neighbours in the social network and
+its segment (a neighbourhood recruits households like the one that left) stay
+those of the row, so nothing built from homes has to be rebuilt; its journey
+state is drawn fresh, as a household's at the start of a run.
+
+Every draw is keyed by (purpose, week, row), so both engines and every scenario
+arm draw the same newcomers (common random numbers).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cxsim.config import SEGMENTS, TOUCHPOINTS, WEEKS_PER_YEAR, RunConfig
+from cxsim.draws import Draws
+
+_LEARNED = ("digital", "sales", "finance", "delivery", "service", "parts", "communication")
+"""Touchpoints whose expectation adapts to experience (marketing is only seen)."""
+
+VISITS_PER_SPELL = 1.5
+"""Dealer visits per shopping spell used for the stationary start; assumption, a
+little below the 1.86 dealers visited per purchase the default market measures
+(an approximation: only the settled start uses it)."""
+
+
+def fresh_tastes(cfg: RunConfig, draws: Draws, prefix: str, week: int, ids: np.ndarray,
+                 segment: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Expectations (n, touchpoints), attitudes and awareness (n, dealers) of households
+    new to the market: the segment's expectation, ``attitude_mean``, initial awareness.
+
+    ``prefix`` names the draws ("" at the start, "arrival_" for newcomers).
+    """
+    c = cfg.customers
+    nd, nt = len(cfg.dealers.dealers), len(TOUCHPOINTS)
+    specs = [c.segments.get(s) for s in SEGMENTS]
+    # (a segment left out of the config has share 0: its default is never used)
+    mean = np.array([s.expectation if s else 7.5 for s in specs])[segment]
+    expectation = np.clip(mean[:, None] + c.expectation_sd
+                          * draws.normal_matrix(prefix + "expectation", week, ids, nt), 0, 10)
+    attitude = np.clip(c.attitude_mean + c.attitude_sd
+                       * draws.normal_matrix(prefix + "attitude", week, ids, nd), 0, 10)
+    aware_share = np.array([d.initial_awareness for d in cfg.dealers.dealers])
+    aware = draws.uniform_matrix(prefix + "aware", week, ids, nd) < aware_share[None, :]
+    return expectation, attitude, aware
+
+
+def leaving(cfg: RunConfig, draws: Draws, key: int, week: int, ids: np.ndarray,
+            purchase_week: np.ndarray) -> np.ndarray:
+    """Mask of the owners ``ids`` due for a replacement who leave the market instead.
+
+    A constant hazard over the spell just ended: 1 - exp(-spell / tenure).
+    """
+    years = cfg.customers.tenure_years
+    if years <= 0:  # 0: nobody ever leaves (the closed market of earlier versions)
+        return np.zeros(ids.size, dtype=bool)
+    spell = (week - purchase_week) / (WEEKS_PER_YEAR * years)
+    return draws.uniform("leave", key, ids) < -np.expm1(-spell)
+
+
+def settled_expectations(cfg: RunConfig, draws: Draws, ids: np.ndarray,
+                         expectation: np.ndarray, dealer: np.ndarray,
+                         felt: np.ndarray, sd: np.ndarray,
+                         affinity: np.ndarray) -> np.ndarray:
+    """Today's owners' expectations as the stationary market would have them.
+
+    A household has been in the market for an exponential time A (mean
+    ``tenure_years``: the age of a survivor under a constant hazard), and each
+    of its K episodes at touchpoint t moved its expectation a share r toward what
+    it met, ``felt`` (dealers, touchpoints) on average with spread ``sd`` (dealers,).
+    With K ~ Poisson(rho_t A), E[(1 - r)^K] = exp(-r rho_t A) of the starting
+    distance is left, and the episodes' noise adds a spread
+    sd r sqrt((1 - (1 - r)^2K) / (1 - (1 - r)^2)) (K taken at its mean).
+    Returns the new expectations (ids, touchpoints).
+    """
+    c, ch = cfg.customers, cfg.choice
+    r = cfg.touchpoints.expectation_drift
+    if c.tenure_years <= 0 or r == 0 or ids.size == 0:
+        return expectation
+    spells = 12.0 / c.ownership_months  # shopping spells a year
+    service = ch.service_need_per_year * ch.initial_dealer_service_share
+    rate = {"digital": VISITS_PER_SPELL * spells, "sales": VISITS_PER_SPELL * spells,
+            "finance": spells, "delivery": spells,
+            "service": service, "parts": service, "communication": service}
+    age = draws.exponential("initial_tenure", 0, ids) * c.tenure_years
+    z = draws.normal_matrix("initial_expectation_noise", 0, ids, len(TOUCHPOINTS))
+    keep = np.log1p(-r)
+    out = expectation.copy()
+    for name in _LEARNED:
+        t = TOUCHPOINTS.index(name)
+        k = rate[name] * (affinity if name == "digital" else 1.0) * age
+        q = felt[dealer, t]
+        spread = sd[dealer] * r * np.sqrt(-np.expm1(2.0 * keep * k) / -np.expm1(2.0 * keep))
+        out[:, t] = q + np.exp(-r * k) * (expectation[:, t] - q) + spread * z[:, t]
+    return np.clip(out, 0.0, 10.0)
