@@ -149,3 +149,10 @@ def test_a_researchers_rule_runs_alone_unless_it_says_it_can_batch():
     assert batch_key(cfg) is not None
     a, b = run_batch([seeded(cfg, 5), seeded(cfg, 6)])
     assert _same(weekly_frame(a), run(seeded(cfg, 5)).weekly)
+
+
+def test_a_programme_at_several_stores_batches_with_the_baseline(arms):
+    stores = compose([*SMALL, "investment=cx_program", "investment.stores=[Dealer C,Dealer B]"])
+    plan = [seeded(arms["none"], 8), seeded(stores, 8)]
+    for cfg, rep in zip(plan, run_batch(plan), strict=True):
+        assert _same(weekly_frame(rep), run(cfg).weekly)
