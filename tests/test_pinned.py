@@ -16,8 +16,8 @@ settled expectations, service bonds and an unselected view of their store, and
 ``customers.attitude_mean`` is the market's settled attitude (6.4, was 7.0). The
 boat scenario was re-pinned again when the boat preset was expressed in real
 units (8,000 households, 4 bays a store, boat margins). The programme
-(``investment=cx_program``, and the rival copying it) was re-pinned when disney_lift recalibrated it on
-the stationary market (820 k$ a year, was 925).
+(``investment=cx_program``, and the rival copying it) was re-pinned when
+disney_lift recalibrated it on the stationary market (820 k$ a year, was 925).
 """
 
 from __future__ import annotations
