@@ -88,7 +88,7 @@ class DealersConfig:
     consistency_spend_half: float = 150.0  # k$/year that halves consistency_sd; assumption
     handoff_failure: float = 0.30  # probability a hand-off no department owns goes wrong
     # at engagement 0 (falls linearly to 0 at engagement 1); assumption, seed 004
-    self_rating_target: float = 6.94  # departmental KPI target (0-10): management claims a
+    self_rating_target: float = 6.96  # departmental KPI target (0-10): management claims a
     # superior experience when its departments' mean KPI reaches it; sets the management
     # side of the perception gap (calibrated by experiments/perception_gap: 80 % of
     # dealers claim superior, Allen et al. 2005)

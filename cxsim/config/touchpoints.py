@@ -59,7 +59,7 @@ class TouchpointsConfig:
     # per unit of mood (the same z, reversed: a good mood reports less effort); assumption
     survey_generosity: float = 1.5  # points customers add when answering; sets the
     # customer side of the perception gap; assumption
-    superior_score: float = 9.67  # a customer calls the experience superior when the
+    superior_score: float = 10.15  # a customer calls the experience superior when the
     # remembered score plus survey_generosity reaches this (top box); calibrated by
     # experiments/perception_gap to 8 % of customers agreeing (Allen et al. 2005)
 
