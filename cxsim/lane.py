@@ -121,8 +121,8 @@ class ServiceLanes:
         market's week (each sampled visit is w real ones), and the backlog is
         convex in the week's count (demand above capacity waits, demand below it
         is not banked): at w = 4 about 2 % of the focal lane's weeks closed with a
-        backlog, none at w = 1, and the waits that followed cost about 1.5 NPS
-        points. Shrinking the week's deviation from the expected count (the
+        backlog, none at w = 1 (the mean wait gap at 5,000 vs 20,000 customers
+        fell from +24 % to +12 % with this alone). Shrinking the week's deviation from the expected count (the
         smoothed rate at the week's start) by 1 / sqrt(w) gives it the real
         market's variance with the sample's mean; the identity at w = 1. A sample
         larger than the market (w < 1) keeps its smaller noise, as its smoothing
