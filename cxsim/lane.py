@@ -122,11 +122,12 @@ class ServiceLanes:
         convex in the week's count (demand above capacity waits, demand below it
         is not banked): at w = 4 about 2 % of the focal lane's weeks closed with a
         backlog, none at w = 1 (the mean wait gap at 5,000 vs 20,000 customers
-        fell from +24 % to +12 % with this alone). Shrinking the week's deviation from the expected count (the
-        smoothed rate at the week's start) by 1 / sqrt(w) gives it the real
-        market's variance with the sample's mean; the identity at w = 1. A sample
-        larger than the market (w < 1) keeps its smaller noise, as its smoothing
-        does (assumption: inflating noise would invent variance the sample lacks).
+        fell from +24 % to +12 % with this alone). Shrinking the week's
+        deviation from the expected count (the smoothed rate at the week's start)
+        by 1 / sqrt(w) gives it the real market's variance with the sample's mean;
+        the identity at w = 1. A sample larger than the market (w < 1) keeps its
+        smaller noise, as its smoothing does (assumption: inflating noise would
+        invent variance the sample lacks).
         """
         if self.weight <= 1.0:
             return self.weight * self.arrivals
