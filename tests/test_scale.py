@@ -122,3 +122,62 @@ def test_the_answer_does_not_depend_on_the_sample_size():
     outside = [(n, round(a, 3), round(b, 3), round(m, 3))
                for n, a, b, m in zip(names, lo, hi, margin, strict=True) if a < -m or b > m]
     assert not outside, outside
+
+
+def test_a_sampled_week_of_visits_has_the_real_markets_noise():
+    # 4 bays at 1/3 visit an hour, 50 opening hours, 1.2 real visits an hour: the real
+    # week is Poisson(60). A w = 4 sample sees Poisson(15) visits, each 4 real ones.
+    from cxsim.lane import ServiceLanes
+
+    rng = np.random.default_rng(3)
+    lam, hours, weeks = 1.2, 50.0, 4000
+
+    def weekly_real(w: float) -> np.ndarray:
+        lane = ServiceLanes(np.array([4]), np.array([1 / 3]), np.array([lam]), 0.3, hours,
+                            1e9, weight=w)
+        out = np.empty(weeks)
+        for k in range(weeks):
+            lane.rate[:] = lam  # the expectation is known: isolate the week's noise
+            lane.arrivals[:] = rng.poisson(lam * hours / w)
+            out[k] = lane.real_arrivals()[0]
+        return out
+
+    one, four = weekly_real(1.0), weekly_real(4.0)
+    assert np.array_equal(one, np.round(one))  # w = 1: the sampled count itself
+    # same mean and the real market's variance (60), not w times it (240); the
+    # standard error of a variance of 4,000 Poisson(60) weeks is about 1.4
+    assert abs(four.mean() - one.mean()) < 0.5
+    assert abs(four.var() - 60.0) < 6.0 and abs(one.var() - 60.0) < 6.0
+
+
+def test_a_sampled_rating_has_the_real_markets_noise():
+    # One dealer, 400 real episodes a week, each reviewed with chance 0.05 with a
+    # score of 4 or 9; a w = 4 sample lives 100 of them. After two years the rating's
+    # spread across replications matches the real market's (not twice it).
+    from cxsim.config import WordOfMouthConfig
+    from cxsim.reviews import ReviewPlatform
+
+    rng = np.random.default_rng(5)
+
+    def ratings(w: float, reps: int = 300) -> np.ndarray:
+        out = np.empty(reps)
+        n = int(400 / w)
+        for r in range(reps):
+            platform = ReviewPlatform(1, WordOfMouthConfig(), weight=w)
+            for _ in range(104):
+                platform.age()
+                d = np.zeros(n, dtype=np.int64)
+                score = np.where(rng.random(n) < 0.7, 9.0, 4.0)
+                chance = np.full(n, 0.05)
+                if w > 1:
+                    platform.expect(d, chance, score)
+                posts = rng.random(n) < chance
+                platform.post(d[posts], score[posts])
+                platform.update_rating()
+            out[r] = platform.rating[0]
+        return out
+
+    one, four = ratings(1.0), ratings(4.0)
+    assert abs(four.mean() - one.mean()) < 0.03
+    # sd ratio of 300 replications each: about +-8 %; without the correction it is 2
+    assert 0.8 < four.std() / one.std() < 1.25, (four.std(), one.std())
