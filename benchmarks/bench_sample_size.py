@@ -7,7 +7,7 @@ usual warm-up, the focal store with and without ``investment=cx_program``).
 Prints, per size, the mean of each focal-store outcome and the 95 % interval of
 its difference from the largest sample, in real units:
 
-    .venv/bin/python benchmarks/bench_sample_size.py --reps 12
+    .venv/bin/python benchmarks/bench_sample_size.py --reps 12 --jobs 2
 
 The README's table "Sample-size invariance" comes from this script.
 """
@@ -22,6 +22,7 @@ from cxsim import load_config
 from cxsim.metrics import summarise
 from cxsim.model import CxModel
 from cxsim.results import weekly_frame
+from cxsim.run import pool
 
 OUTCOMES = ("nps", "service_retention", "share", "units_sold", "profit_k", "roi")
 
@@ -43,16 +44,24 @@ def focal(n: int, seed: int, years: float, extra: list[str]) -> dict[str, float]
     return out
 
 
+def _task(t: tuple[int, int, float, list[str]]) -> list[float]:
+    out = focal(*t)
+    return [out[k] for k in OUTCOMES]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="5000,10000,20000,40000")
     ap.add_argument("--reps", type=int, default=12)
     ap.add_argument("--years", type=float, default=2.0)
+    ap.add_argument("--jobs", type=int, default=1, help="processes (0: all cores)")
     ap.add_argument("extra", nargs="*", help="model overrides")
     a = ap.parse_args()
     sizes = [int(x) for x in a.sizes.split(",")]
-    res = {n: np.array([[focal(n, s, a.years, a.extra)[k] for k in OUTCOMES]
-                        for s in range(a.reps)]) for n in sizes}
+    tasks = [(n, s, a.years, a.extra) for n in sizes for s in range(a.reps)]
+    with pool(a.jobs) as task_map:
+        flat = np.array(task_map(_task, tasks))
+    res = {n: flat[i * a.reps:(i + 1) * a.reps] for i, n in enumerate(sizes)}
     ref = res[max(sizes)]
     print(f"{a.reps} replications, {a.years:g} recorded years, focal store (Dealer A)")
     print("| simulated customers | w | " + " | ".join(OUTCOMES) + " |")

@@ -107,12 +107,33 @@ class ServiceLanes:
     def close_week(self) -> None:
         """Serve the week's real demand (backlog first) and fold the week's arrivals
         into the smoothed rate; what capacity could not serve waits for next week."""
-        demand = self.backlog + self.weight * self.arrivals
+        demand = self.backlog + self.real_arrivals()
         self.served = np.minimum(demand, self.capacity * self.open_hours)
         self.backlog = demand - self.served
         a = self.smoothing
         self.rate = a * self.weight * self.arrivals / self.open_hours + (1.0 - a) * self.rate
         self.arrivals[:] = 0.0
+
+    def real_arrivals(self) -> np.ndarray:
+        """The week's real visits, with the real market's noise around their expectation.
+
+        ``w * arrivals`` has the right mean but w times the variance of the real
+        market's week (each sampled visit is w real ones), and the backlog is
+        convex in the week's count (demand above capacity waits, demand below it
+        is not banked): at w = 4 about 2 % of the focal lane's weeks closed with a
+        backlog, none at w = 1 (the mean wait gap at 5,000 vs 20,000 customers
+        fell from +24 % to +12 % with this alone). Shrinking the week's
+        deviation from the expected count (the smoothed rate at the week's start)
+        by 1 / sqrt(w) gives it the real market's variance with the sample's mean;
+        the identity at w = 1. A sample larger than the market (w < 1) keeps its
+        smaller noise, as its smoothing does (assumption: inflating noise would
+        invent variance the sample lacks).
+        """
+        if self.weight <= 1.0:
+            return self.weight * self.arrivals
+        expected = self.rate * self.open_hours
+        real = expected + (self.weight * self.arrivals - expected) / np.sqrt(self.weight)
+        return np.maximum(real, 0.0, out=real)
 
     @property
     def utilisation(self) -> np.ndarray:

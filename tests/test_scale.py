@@ -14,9 +14,10 @@ import pytest
 
 from cxsim import load_config
 from cxsim.compose import explain
-from cxsim.metrics import COUNTS, UNWEIGHTED, summarise
+from cxsim.metrics import COUNTS, UNWEIGHTED
 from cxsim.model import CxModel
 from cxsim.results import weekly_frame
+from cxsim.run import compose, run_many
 
 
 def test_old_keys_name_their_replacement_in_one_line():
@@ -46,14 +47,6 @@ def test_counts_and_money_are_reported_in_real_units():
     assert (model.lanes.bays == [d.bays for d in cfg.dealers.dealers]).all()
 
 
-def _focal(n: int, seed: int) -> np.ndarray:
-    cfg = load_config([f"sample.customers={n}", f"seed={seed}", "market.years=1",
-                       "market.warmup_weeks=26", "progress=false"])
-    s = summarise(weekly_frame(CxModel(cfg).run())).iloc[0]
-    return np.array([s.nps, 100 * s.service_retention, 100 * s.share, s.units_sold,
-                     s.gross_profit_k, s.mean_wait_hours])
-
-
 def test_a_store_twice_the_size_needs_twice_the_spend_on_volume_touchpoints():
     import mesa
 
@@ -75,37 +68,116 @@ def test_a_store_twice_the_size_needs_twice_the_spend_on_volume_touchpoints():
     assert big._sd_target == pytest.approx(small._sd_target)
 
 
+SEEDS = 12
+"""Replications of the sample-size test (common seeds at both sizes)."""
+
+
+def _focal_table(n: int) -> np.ndarray:
+    """(seed, outcome) of the focal store, one recorded year after 26 warm-up weeks."""
+    cfgs = [compose([f"sample.customers={n}", f"seed={s}", "market.years=1",
+                     "market.warmup_weeks=26", "progress=false"]) for s in range(SEEDS)]
+    rows = run_many(cfgs, jobs=2)
+    return np.array([[r["nps"], 100 * r["service_retention"], 100 * r["share"],
+                      r["units_sold"], r["gross_profit_k"], r["mean_wait_hours"]]
+                     for r in rows])
+
+
 def test_the_answer_does_not_depend_on_the_sample_size():
     """The default market simulated with 5,000 and 20,000 customers (w = 4 and 1).
 
-    Eight seeds each, one recorded year after 26 warm-up weeks (~10 s).
+    Twelve seeds each, one recorded year after 26 warm-up weeks, two processes.
 
-    Measured after the stationary start (16 seeds; the eight here give intervals
-    about 1.4 times wider), 5,000 minus 20,000: NPS -0.87 +- 0.92 points, service
-    retention +0.24 +- 0.54 points, share -0.02 +- 0.81 points, units +0.75 +-
-    3.1 %, gross profit +0.5 +- 1.6 %, mean wait +24 +- 25 %. Since households
-    leave and arrive, a year's focal units carry the sample's own Poisson noise
-    (about 6 % at 5,000), so the margins that hold eight seeds' intervals are
-    units +-6 % and share +-2 points (wider than the issue's +-3 % and the
-    earlier +-1 point; benchmarks/bench_sample_size.py with more replications
-    measures them against the issue's margins), profit +-3 % (the issue's),
-    retention +-2 and NPS +-3.5 points (the issue's +-1 is not resolved; the
-    NPS bias at w = 4 remains, about -0.9 points), mean wait +-120 % (waits at
-    w = 4 still run longer, +24 +- 25 % over 16 seeds, +44 +- 42 % in one
-    eight-seed run, the open part with the NPS bias; before issue 10, bays
-    scaled with the sample and the wait at 5,000 was about twice as long, NPS 9
-    vs 12).
+    At w > 1 the lane's weekly real visits and the week's reviews carry the
+    real market's noise, not w times its variance (ODD section 2): before
+    that, the w = 4 sample's backlogs and noisier rating lengthened waits
+    (+24 +- 25 %) and cost NPS (-0.87 +- 0.92 points, 16 seeds). Measured
+    now, 5,000 minus 20,000 (16 seeds): NPS -0.43 +- 0.67 points, service
+    retention +0.61 +- 0.61, share -0.08 +- 0.82 points, units +0.6 +- 3.2 %,
+    gross profit +0.7 +- 1.8 %, mean wait +5 +- 12 %.
+
+    These twelve seeds: NPS -0.81 +- 0.71 points, retention +0.78 +- 0.77,
+    share -0.54 +- 0.84 points, units -0.4 +- 4.0 %, profit +0.5 +- 2.3 %, mean
+    wait +10 +- 14 %. Switching word of mouth off (``talk_rate=0``) leaves the
+    NPS and retention gaps as they are (-0.68 +- 0.69, +0.75 +- 0.76): a
+    residual gap (NPS lower, retention higher at w = 4, each under a point)
+    remains and its cause is open.
+
+    Margins (each 95 % interval of the difference must lie inside): profit
+    +-3 % (the issue's); NPS +-2 points (was +-3.5) and retention +-2 points:
+    the issue's +-1 needs the interval to shrink below the residual gap, about
+    40 seeds at these spreads (the w = 4 sample's own survey noise makes its
+    NPS about 1.5 points noisier per seed); share +-2 points and units +-5 %
+    (was +-6 %: a year of focal units at 5,000 carries the sample's own Poisson
+    noise, about 7 % per seed); mean wait +-40 % (was +-120 %).
     """
-    seeds = range(8)
-    small = np.array([_focal(5_000, s) for s in seeds])
-    large = np.array([_focal(20_000, s) for s in seeds])
+    small, large = _focal_table(5_000), _focal_table(20_000)
     diff = small - large
-    half = 1.96 * diff.std(axis=0, ddof=1) / np.sqrt(len(seeds))
+    half = 1.96 * diff.std(axis=0, ddof=1) / np.sqrt(SEEDS)
     mean = diff.mean(axis=0)
     rel = np.abs(large.mean(axis=0))
     # nps (pt), retention (pt), share (pt), units (%), profit (%), wait (%)
-    margin = np.array([3.5, 2.0, 2.0, 0.06 * rel[3], 0.03 * rel[4], 1.2 * rel[5]])
+    margin = np.array([2.0, 2.0, 2.0, 0.05 * rel[3], 0.03 * rel[4], 0.4 * rel[5]])
     names = ("nps", "retention", "share", "units", "profit", "wait")
-    for k, name in enumerate(names):
-        lo, hi = mean[k] - half[k], mean[k] + half[k]
-        assert -margin[k] <= lo and hi <= margin[k], (name, lo, hi, margin[k])
+    lo, hi = mean - half, mean + half
+    outside = [(n, round(a, 3), round(b, 3), round(m, 3))
+               for n, a, b, m in zip(names, lo, hi, margin, strict=True) if a < -m or b > m]
+    assert not outside, outside
+
+
+def test_a_sampled_week_of_visits_has_the_real_markets_noise():
+    # 4 bays at 1/3 visit an hour, 50 opening hours, 1.2 real visits an hour: the real
+    # week is Poisson(60). A w = 4 sample sees Poisson(15) visits, each 4 real ones.
+    from cxsim.lane import ServiceLanes
+
+    rng = np.random.default_rng(3)
+    lam, hours, weeks = 1.2, 50.0, 4000
+
+    def weekly_real(w: float) -> np.ndarray:
+        lane = ServiceLanes(np.array([4]), np.array([1 / 3]), np.array([lam]), 0.3, hours,
+                            1e9, weight=w)
+        out = np.empty(weeks)
+        for k in range(weeks):
+            lane.rate[:] = lam  # the expectation is known: isolate the week's noise
+            lane.arrivals[:] = rng.poisson(lam * hours / w)
+            out[k] = lane.real_arrivals()[0]
+        return out
+
+    one, four = weekly_real(1.0), weekly_real(4.0)
+    assert np.array_equal(one, np.round(one))  # w = 1: the sampled count itself
+    # same mean and the real market's variance (60), not w times it (240); the
+    # standard error of a variance of 4,000 Poisson(60) weeks is about 1.4
+    assert abs(four.mean() - one.mean()) < 0.5
+    assert abs(four.var() - 60.0) < 6.0 and abs(one.var() - 60.0) < 6.0
+
+
+def test_a_sampled_rating_has_the_real_markets_noise():
+    # One dealer, 400 real episodes a week, each reviewed with chance 0.05 with a
+    # score of 4 or 9; a w = 4 sample lives 100 of them. After two years the rating's
+    # spread across replications matches the real market's (not twice it).
+    from cxsim.config import WordOfMouthConfig
+    from cxsim.reviews import ReviewPlatform
+
+    rng = np.random.default_rng(5)
+
+    def ratings(w: float, reps: int = 300) -> np.ndarray:
+        out = np.empty(reps)
+        n = int(400 / w)
+        for r in range(reps):
+            platform = ReviewPlatform(1, WordOfMouthConfig(), weight=w)
+            for _ in range(104):
+                platform.age()
+                d = np.zeros(n, dtype=np.int64)
+                score = np.where(rng.random(n) < 0.7, 9.0, 4.0)
+                chance = np.full(n, 0.05)
+                if w > 1:
+                    platform.expect(d, chance, score)
+                posts = rng.random(n) < chance
+                platform.post(d[posts], score[posts])
+                platform.update_rating()
+            out[r] = platform.rating[0]
+        return out
+
+    one, four = ratings(1.0), ratings(4.0)
+    assert abs(four.mean() - one.mean()) < 0.03
+    # sd ratio of 300 replications each: about +-8 %; without the correction it is 2
+    assert 0.8 < four.std() / one.std() < 1.25, (four.std(), one.std())
