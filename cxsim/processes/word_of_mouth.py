@@ -52,7 +52,7 @@ class WordOfMouth(Process):
             self._talk.append((ids[talks], d[talks], score[talks], False))
         pr *= p.affinity[ids]
         if self.market.reviews.w > 1.0:
-            self.market.reviews.expect(d, pr, score)
+            self.market.reviews.expect(self.market.to_global(ids, d), pr, score)
         posts = u_review < pr
         if posts.any():
             self._reviews.append((self.market.to_global(ids[posts], d[posts]), score[posts]))
