@@ -36,7 +36,7 @@ import scipy.sparse as sp
 
 from cxsim.calendar import Calendar
 from cxsim.choice import distances
-from cxsim.config import WEEKS_PER_YEAR, RunConfig
+from cxsim.config import RunConfig
 from cxsim.customers import Population, populate
 from cxsim.dealers import Dealer
 from cxsim.draws import BatchDraws, Draws
@@ -173,13 +173,8 @@ class BatchModel(CxModel):
         self.customers, self.network = [], None  # the stepped engine's agents: not batched
         owners = np.concatenate(owners)
         dealers = DealerArrays(self.dealer_list)
-        dc = cfg.dealers
-        need = ch.service_need_per_year / WEEKS_PER_YEAR
-        lanes = ServiceLanes(
-            dealers.bays, dealers.service_rate,
-            self.weight * owners * need * ch.initial_dealer_service_share / dealers.open_hours,
-            dc.lane_smoothing, dealers.open_hours, cfg.touchpoints.overloaded_wait_hours,
-            weight=self.weight)
+        # The lanes see real arrivals: each sampled visit stands for w real ones.
+        lanes = ServiceLanes.at_start(cfg, dealers, owners, self.weight)
         self.metrics = Metrics(self.n_dealers, self.weeks, weight=self.weight, reps=reps)
         self.calendar = Calendar(self.n, EVENTS)
         zeros = np.zeros(reps, dtype=np.int64)

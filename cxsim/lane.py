@@ -22,13 +22,33 @@ still interact only through end-of-week state.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+from cxsim.config import WEEKS_PER_YEAR
 from cxsim.queueing import debiased_rate, wait_law
+
+if TYPE_CHECKING:
+    from cxsim.config import RunConfig
+    from cxsim.market import DealerArrays
 
 
 class ServiceLanes:
     """The service lanes of all dealers (arrays indexed by dealer)."""
+
+    @classmethod
+    def at_start(cls, cfg: RunConfig, dealers: DealerArrays, owners: np.ndarray,
+                 weight: float) -> ServiceLanes:
+        """The stores' lanes at the start, expecting the real service visits of their
+        ``owners`` (sampled counts per store; each stands for ``weight`` real ones)."""
+        ch, dc = cfg.choice, cfg.dealers
+        need = ch.service_need_per_year / WEEKS_PER_YEAR
+        return cls(
+            dealers.bays, dealers.service_rate,
+            weight * owners * need * ch.initial_dealer_service_share / dealers.open_hours,
+            dc.lane_smoothing, dealers.open_hours, cfg.touchpoints.overloaded_wait_hours,
+            weight=weight)
 
     def __init__(self, bays: np.ndarray, service_rate: np.ndarray, rate: np.ndarray,
                  smoothing: float, open_hours: np.ndarray | float, overloaded_wait: float,

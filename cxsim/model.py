@@ -81,13 +81,8 @@ class CxModel(mesa.Model):
                              minlength=self.n_dealers).astype(np.int64)
         dealers = DealerArrays(self.dealer_list)
         dc = cfg.dealers
-        need = ch.service_need_per_year / WEEKS_PER_YEAR
         # The lanes see real arrivals: each sampled visit stands for w real ones.
-        lanes = ServiceLanes(
-            dealers.bays, dealers.service_rate,
-            self.weight * owners * need * ch.initial_dealer_service_share / dealers.open_hours,
-            dc.lane_smoothing, dealers.open_hours, cfg.touchpoints.overloaded_wait_hours,
-            weight=self.weight)
+        lanes = ServiceLanes.at_start(cfg, dealers, owners, self.weight)
         self.metrics = Metrics(self.n_dealers, self.weeks, weight=self.weight)
         self.calendar = Calendar(self.n, EVENTS)
         self.market = Market(
