@@ -8,4 +8,6 @@ scripts/setup.sh test
 # CXSIM_REQUIRE_BROWSER=1 (as in CI) makes it fail instead.
 scripts/install_browser.sh >/dev/null 2>&1 || echo "cxsim: no Chromium (scripts/install_browser.sh needs root); the browser test will be skipped" >&2
 .venv/bin/ruff check cxsim tests benchmarks experiments hydra_plugins
-exec .venv/bin/python -m pytest "$@"
+# The suite runs on every core (pytest-xdist): tests are independent, each writes
+# under its own temporary folder, and results do not depend on the order.
+exec .venv/bin/python -m pytest -n auto "$@"
