@@ -204,6 +204,8 @@ def loss_chance(values: np.ndarray, sample: float, households: float,
     """
     from scipy import stats
 
+    from cxsim.run import t_interval  # the one interval of the mean
+
     values = np.asarray(values, dtype=float)
     mean = float(values.mean())
     sd = market_sd(values, sample, households)
@@ -211,7 +213,6 @@ def loss_chance(values: np.ndarray, sample: float, households: float,
         p = float(mean < 0)
         return LossChance(p, p, p, float("nan"))
     se = float(values.std(ddof=1) / math.sqrt(values.size))
-    half = float(stats.t.ppf(0.5 + level / 2, values.size - 1)) * se
-    return LossChance(float(stats.norm.cdf(-mean / sd)),
-                      float(stats.norm.cdf(-(mean + half) / sd)),
-                      float(stats.norm.cdf(-(mean - half) / sd)), se)
+    _, lo, hi = t_interval(values, level)
+    return LossChance(float(stats.norm.cdf(-mean / sd)), float(stats.norm.cdf(-hi / sd)),
+                      float(stats.norm.cdf(-lo / sd)), se)
