@@ -9,7 +9,7 @@ packages register theirs under the ``cxsim.rules`` entry-point group.
 
 from __future__ import annotations
 
-from cxsim.interrupts import Interrupted, interrupts, raise_on_signals
+from cxsim.interrupts import Interrupted, interruptible, interrupts, raise_on_signals
 
 raise_on_signals()  # before the slow imports: Ctrl-C while starting is one line too
 
@@ -166,14 +166,15 @@ def _app(cfg: DictConfig) -> None:
         # A sweep's jobs skip their own PNGs (drawing them costs about as much as
         # simulating); the sweep's summary plots cover the sweep. plots=true asks.
         run_cfg = replace(run_cfg, plots=False)
-    if job_done(out, run_cfg):  # a resumed sweep: this job finished before
-        print(f"cxsim: skipped, already done -> {out}", flush=True)
-        return
-    started = time.perf_counter()
-    started_at = datetime.now(UTC).isoformat(timespec="seconds")
-    # No clean-up here: a single run is staged by main() and removed whole on
-    # failure; a sweep job's files are staged by write_run and moved in at the end.
-    run_to_folder(run_cfg, out, started_at)
+    with interruptible():  # not while Hydra and OmegaConf build the next job's config
+        if job_done(out, run_cfg):  # a resumed sweep: this job finished before
+            print(f"cxsim: skipped, already done -> {out}", flush=True)
+            return
+        started = time.perf_counter()
+        started_at = datetime.now(UTC).isoformat(timespec="seconds")
+        # No clean-up here: a single run is staged by main() and removed whole on
+        # failure; a sweep job's files are staged by write_run and moved in at the end.
+        run_to_folder(run_cfg, out, started_at)
     line = (f"cxsim: {run_cfg.sample.customers:,} simulated customers for "
             f"{run_cfg.market.households:,.0f} real households, {run_cfg.weeks} weeks in "
             f"{time.perf_counter() - started:.1f} s")
@@ -202,7 +203,7 @@ def _run_hydra(args: argparse.Namespace, rest: list[str], jobs: int) -> None:
         sweep = SweepFolder(str(hydra_cfg.sweep.dir))
         sys.argv = [sys.argv[0], *rest, f"hydra.sweep.dir={_quoted(sweep.target)}"]
         try:
-            with interrupts():
+            with interrupts(defer=True):
                 _app()
             provenance.write(sweep.target)
         except Interrupted as exc:
@@ -218,7 +219,7 @@ def _run_hydra(args: argparse.Namespace, rest: list[str], jobs: int) -> None:
     folder = RunFolder(str(hydra_cfg.run.dir))
     sys.argv = [sys.argv[0], *rest, f"hydra.run.dir={_quoted(folder.staging)}"]
     try:
-        with interrupts():
+        with interrupts(defer=True):
             _app()
     except Interrupted as exc:
         where = where_now()

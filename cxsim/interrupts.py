@@ -3,6 +3,12 @@
 Inside :func:`interrupts`, either signal raises :class:`Interrupted` (a
 ``KeyboardInterrupt``, so code that already lets Ctrl-C through lets both
 through) carrying the shell's exit code: 130 for SIGINT, 143 for SIGTERM.
+
+``interrupts(defer=True)`` holds a signal back until code marked
+:func:`interruptible` runs (or the block ends). Hydra needs this: an exception
+raised while OmegaConf is half way through a flag override is replaced by an
+``AttributeError`` from its clean-up, so an interrupt landing there ended a
+sweep with a confusing error and exit code 1. A second signal stops at once.
 """
 
 from __future__ import annotations
@@ -22,8 +28,15 @@ class Interrupted(KeyboardInterrupt):
         self.code = 128 + signum
 
 
+_armed = True  # a signal raises at once; otherwise it waits in _pending
+_pending: int | None = None
+
+
 def _raise(signum: int, frame: FrameType | None) -> None:
-    raise Interrupted(signum)
+    global _pending
+    if _armed or _pending is not None:  # a second signal is not held back
+        raise Interrupted(signum)
+    _pending = signum
 
 
 def raise_on_signals() -> None:
@@ -33,18 +46,39 @@ def raise_on_signals() -> None:
 
 
 @contextmanager
-def interrupts() -> Iterator[None]:
-    """Turn SIGINT and SIGTERM into :class:`Interrupted` (a plain Ctrl-C counts too)."""
+def interrupts(*, defer: bool = False) -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into :class:`Interrupted` (a plain Ctrl-C counts too);
+    with ``defer``, only inside :func:`interruptible` or when the block ends."""
+    global _armed, _pending
+    _armed, _pending = not defer, None
     saved = {s: signal.signal(s, _raise) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
+        if _pending is not None:
+            raise Interrupted(_pending)
     except Interrupted:
         raise
     except KeyboardInterrupt:
         raise Interrupted(signal.SIGINT) from None
     finally:
+        _armed, _pending = True, None
         for s, handler in saved.items():
             signal.signal(s, handler)
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """Code that a signal may stop at any point (a simulation, staged writes): a
+    signal held back by ``interrupts(defer=True)`` is raised on entry, and any
+    signal inside raises at once."""
+    global _armed
+    if _pending is not None:
+        raise Interrupted(_pending)
+    was, _armed = _armed, True
+    try:
+        yield
+    finally:
+        _armed = was
 
 
 def ignore_interrupts() -> None:

@@ -36,7 +36,7 @@ from hydra.plugins.launcher import Launcher
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, open_dict
 
-from cxsim.interrupts import cancel_on_exit, ignore_interrupts
+from cxsim.interrupts import cancel_on_exit, ignore_interrupts, interruptible
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ class PoolLauncher(Launcher):
             # An interrupt (or a failed job) stops at once: jobs not started are
             # cancelled; running ones are killed, leaving only their staging folders,
             # which the resumed sweep removes. Finished jobs stay complete.
-            with cancel_on_exit(pool):
+            with cancel_on_exit(pool), interruptible():  # waiting is safe to stop
                 jobs = [(initial_job_idx + idx, list(overrides))
                         for idx, overrides in enumerate(job_overrides)]
                 # enough pieces that every worker gets one
