@@ -17,11 +17,16 @@ each replication alone orders it (:func:`cxsim.social.batch_talk`): so each
 replication's weekly table and summary equal its single run's byte for byte
 (``tests/test_batch.py``).
 
-Replications in a batch share the market's structure and every parameter but
-two: the seed, and the programme (``investment``: the arms of a comparison).
-:func:`batch_key` says which configs can share a batch; anything else (the
-stepped engine, a well-mixed market, a researcher's rule that does not declare
-``batchable = True``) runs on its own.
+Replications in a batch share the market's structure (sample, horizon, stores'
+places, names and groups, the rules) but may differ in the seed, the programme
+(``investment``: the arms of a comparison), the money (``economics``), how the
+stores turn money into quality and how good they are (:data:`DEALER_KEYS`,
+:data:`STORE_KEYS`: each replication's dealers are built from its own config)
+and the friction trend (:data:`FRICTION_KEYS`: each replication meets its own),
+which is where calibration particles and exploration scenarios differ.
+:func:`batch_key` says which configs can share a batch; anything else (another
+behavioural parameter, the stepped engine, a well-mixed market, a researcher's
+rule that does not declare ``batchable = True``) runs on its own.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from cxsim.config import RunConfig
 from cxsim.customers import Population, populate
 from cxsim.dealers import Dealer
 from cxsim.draws import BatchDraws, Draws
+from cxsim.friction import friction_at
 from cxsim.lane import ServiceLanes
 from cxsim.lifecycle import season_cdf
 from cxsim.market import BatchLayout, DealerArrays, Market
@@ -59,8 +65,22 @@ BATCH_CUSTOMERS = 400_000
 """Customers per batch at most (a replication's memory is its own run's; this caps a
 batch's): a million-customer run runs alone."""
 
-PER_REPLICATION = ("seed", "investment", "progress", "plots")
-"""Config keys that may differ between the replications of one batch."""
+PER_REPLICATION = ("seed", "investment", "economics", "progress", "plots")
+"""Config sections that may differ between the replications of one batch."""
+DEALER_KEYS = ("quality_max", "spend_half", "reference_bays", "quality_lag_weeks",
+               "engagement_effect", "engagement_spend_half", "consistency_spend_half",
+               "handoff_failure", "service_hours", "bay_cost_k")
+"""``dealers.*`` keys that may differ: read only by each replication's own dealers."""
+STORE_KEYS = ("quality", "consistency_sd", "engagement", "bays", "open_hours_per_week",
+              "gross_per_vehicle", "gross_per_service_visit")
+"""``dealers.dealers[i].*`` keys that may differ, for the same reason."""
+FRICTION_KEYS = ("friction_start", "friction_decline", "friction_floor",
+                 "friction_step_week", "friction_step_to")
+"""``market.*`` keys that may differ: each replication meets its own friction."""
+VARYING = (*PER_REPLICATION, *(f"dealers.{k}" for k in DEALER_KEYS),
+           *(f"dealers.dealers[].{k}" for k in STORE_KEYS),
+           *(f"market.{k}" for k in FRICTION_KEYS))
+"""Every key that may differ between the replications of one batch."""
 
 
 def batch_key(cfg: RunConfig) -> str | None:
@@ -71,6 +91,14 @@ def batch_key(cfg: RunConfig) -> str | None:
         if getattr(cfg.rules, name) != "default" and not cls.__dict__.get("batchable"):
             return None  # a researcher's rule may assume one replication's rows
     shared = {k: v for k, v in asdict(cfg).items() if k not in PER_REPLICATION}
+    dealers = shared["dealers"]
+    for k in DEALER_KEYS:
+        dealers.pop(k)
+    for store in dealers["dealers"]:
+        for k in STORE_KEYS:
+            store.pop(k)
+    for k in FRICTION_KEYS:
+        shared["market"].pop(k)
     return json.dumps(shared, sort_keys=True, default=str)
 
 
@@ -136,7 +164,7 @@ class BatchModel(CxModel):
         keys = {batch_key(c) for c in cfgs}
         if len(keys) != 1 or None in keys:
             raise ValueError("a batch needs fast-engine configs that differ only in "
-                             f"{', '.join(PER_REPLICATION)}")
+                             f"{', '.join(VARYING)}")
         cfg = cfgs[0]
         mesa.Model.__init__(self, rng=cfg.seed)
         self.cfg, self.cfgs = cfg, list(cfgs)
@@ -178,6 +206,10 @@ class BatchModel(CxModel):
         self.metrics = Metrics(self.n_dealers, self.weeks, weight=self.weight, reps=reps)
         self.calendar = Calendar(self.n, EVENTS)
         zeros = np.zeros(reps, dtype=np.int64)
+        # Friction already counts while the start is settled (the service bonds).
+        self._own_friction = any(c.market != cfg.market for c in cfgs)
+        friction = np.array([c.market.friction_start for c in cfgs]) \
+            if self._own_friction else None
         self.market = Market(
             cfg=cfg, population=p, draws=self.draws, calendar=self.calendar,
             metrics=self.metrics, dealers=dealers, lanes=lanes,
@@ -186,7 +218,7 @@ class BatchModel(CxModel):
             season_cdf=season_cdf(cfg.market.season), warmup=self.warmup,
             week=-self.warmup, owners=owners, friction=cfg.market.friction_start,
             unaware_dealers=[j for j in range(nd) if not p.aware[:, j].all()],
-            batch=BatchLayout(reps, n, nd, zeros.copy(), zeros.copy()))
+            batch=BatchLayout(reps, n, nd, zeros.copy(), zeros.copy(), friction))
         self.processes = Processes(self.market, cfg.rules)
         self.processes.book_initial()
         ps = self.processes
@@ -196,9 +228,16 @@ class BatchModel(CxModel):
         for prog in self.programmes:
             prog.schedule(self.schedule_event)
 
+    def _set_friction(self) -> None:
+        m = self.market
+        super()._set_friction()
+        if self._own_friction:
+            m.batch.friction = np.array([friction_at(m.week, c.market) for c in self.cfgs])
+
     def _market_measures(self) -> dict[str, float | np.ndarray]:
         b = self.market.batch
-        out = {"friction": self.market.friction, "in_market": b.in_market.astype(float),
+        friction = self.market.friction if b.friction is None else b.friction
+        out = {"friction": friction, "in_market": b.in_market.astype(float),
                "entered": b.entered.astype(float)}
         b.entered[:] = 0
         return out

@@ -51,24 +51,37 @@ def pick(utility: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 
 def loyalty_bonus(n: int, n_dealers: int, seller: np.ndarray, provider: np.ndarray,
-                  bonded: np.ndarray, friction: float, switching_cost: float,
+                  bonded: np.ndarray, friction: float | np.ndarray, switching_cost: float,
                   service_bond: float, effort_penalty: np.ndarray) -> np.ndarray:
     """Utility bonus for staying with the dealers a customer uses, (dealers, n).
 
     Dealer-major, like the utilities it is added to. ``bonded`` marks customers
     whose ``provider`` serviced them recently; ``effort_penalty`` (>= 0) is taken
-    off the selling dealer's bonus.
+    off the selling dealer's bonus. ``friction`` is one number or one per customer
+    (a batch of replications with their own trends): either gives the same bits.
     """
     bonus = np.zeros((n_dealers, n))
     # Element (j, i) is flat[j * n + i]: a 1-D scatter is cheap. Indices go to int64
     # first: dealer indices are int16, and j * n would overflow.
     flat = bonus.reshape(-1)
     rows = np.flatnonzero(seller >= 0)
+    penalty = effort_penalty[rows]
     flat[seller[rows].astype(np.int64) * n + rows] += \
-        friction * switching_cost - effort_penalty[rows]
+        _like(_at(friction, rows) * switching_cost, penalty) - penalty
     rows = np.flatnonzero(bonded & (provider >= 0))
-    flat[provider[rows].astype(np.int64) * n + rows] += friction * service_bond
+    flat[provider[rows].astype(np.int64) * n + rows] += _at(friction, rows) * service_bond
     return bonus
+
+
+def _at(value: float | np.ndarray, rows: np.ndarray) -> float | np.ndarray:
+    """A per-customer value's rows (a plain number stands for every customer)."""
+    return value[rows] if isinstance(value, np.ndarray) else value
+
+
+def _like(value: float | np.ndarray, other: np.ndarray) -> float | np.ndarray:
+    """``value`` as numpy would cast a Python float meeting ``other`` (a float32 array
+    computes in float32), so per-customer values give the bits one number gives."""
+    return value.astype(other.dtype, copy=False) if isinstance(value, np.ndarray) else value
 
 
 def logistic(z: np.ndarray) -> np.ndarray:
@@ -85,7 +98,7 @@ def chance_at_quality(base: float, slope: float, quality: np.ndarray,
 
 
 def buy_logit(visit_score: np.ndarray, visit_effort: np.ndarray, affinity: np.ndarray,
-              friction: float, c: ChoiceConfig) -> np.ndarray:
+              friction: float | np.ndarray, c: ChoiceConfig) -> np.ndarray:
     """Logit of buying at the dealer just visited, before the loyalty term.
 
     Rises with how the visit felt, falls with its effort, and rises with digital
@@ -93,4 +106,8 @@ def buy_logit(visit_score: np.ndarray, visit_effort: np.ndarray, affinity: np.nd
     """
     return c.buy_intercept + c.visit_satisfaction_slope * (visit_score - c.buy_reference_score) \
         - c.buy_effort_slope * (visit_effort - c.buy_effort_above) \
-        + c.buy_digital_boost * affinity * (1.0 - friction)
+        + _boost(c.buy_digital_boost * affinity, 1.0 - friction)
+
+
+def _boost(lift: np.ndarray, openness: float | np.ndarray) -> np.ndarray:
+    return lift * _like(openness, lift)

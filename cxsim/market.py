@@ -57,6 +57,7 @@ class BatchLayout:
     nd: int  # dealers per replication
     in_market: np.ndarray  # customers shopping now, per replication
     entered: np.ndarray  # customers who entered the market this week, per replication
+    friction: np.ndarray | None = None  # per replication, when their trends differ
 
     def rep_of(self, ids: np.ndarray) -> np.ndarray:
         return np.asarray(ids, dtype=np.int64) // self.n
@@ -121,6 +122,14 @@ class Market:
         if b is None:
             return values[:, None]
         return values.reshape(b.reps, b.nd)[b.rep_of(ids)].T
+
+    def friction_of(self, ids: np.ndarray) -> float | np.ndarray:
+        """The friction these customers meet: the market's, or in a batch whose
+        replications' friction trends differ, each one's own replication's."""
+        b = self.batch
+        if b is None or b.friction is None:
+            return self.friction
+        return b.friction[b.rep_of(ids)]
 
     def enter_market(self, ids: np.ndarray) -> None:
         """These customers start shopping this week."""

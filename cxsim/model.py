@@ -135,7 +135,7 @@ class CxModel(mesa.Model):
         if m.week == 0:  # the recorded horizon starts: the funnel counts from here
             for counts in self.metrics.funnel.values():
                 counts[:] = 0
-        m.friction = friction_at(m.week, self.cfg.market)
+        self._set_friction()
         self.agents_by_type[Dealer].do("step")
         m.refresh_dealers()
         m.lanes.update_law()
@@ -149,6 +149,9 @@ class CxModel(mesa.Model):
         wom.spread()
         self._close_week()
         m.week += 1
+
+    def _set_friction(self) -> None:
+        self.market.friction = friction_at(self.market.week, self.cfg.market)
 
     def all_due(self) -> None:
         """The fast engine: every customer with an event this week, in bulk."""

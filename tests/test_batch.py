@@ -61,6 +61,31 @@ def test_each_replication_equals_its_single_run(arms, singles, plan):
         assert _same(customers_frame(rep), customers), f"{arm} seed {s}: customers differ"
 
 
+DIFFERENT_MARKETS = [  # what calibration particles and exploration scenarios vary
+    ["market.friction_decline=0.25", "dealers.spend_half=60", "dealers.quality_lag_weeks=8"],
+    ["market.friction_start=0.7", "market.friction_step_week=30", "market.friction_step_to=0.3",
+     "dealers.dealers.0.quality.service=8.5", "dealers.dealers.2.engagement=0.8"],
+    ["dealers.dealers.1.bays=6", "dealers.quality_max=8.5", "dealers.handoff_failure=0.5",
+     "dealers.dealers.0.gross_per_vehicle=4.1", "economics.discount_rate=0.2"],
+]
+
+
+def test_replications_with_their_own_parameters_equal_their_single_runs(arms):
+    """Dealer-level parameters and the friction trend may differ within a batch."""
+    cfgs = [seeded(arms["cx_program"], 5),
+            *(seeded(compose([*SMALL, *extra]), s) for extra, s in
+              zip(DIFFERENT_MARKETS, (8, 5, 77), strict=True))]
+    assert len({batch_key(c) for c in cfgs}) == 1
+    for cfg, rep in zip(cfgs, run_batch(cfgs), strict=True):
+        weekly, _, summary, customers = _single(cfg)
+        got = weekly_frame(rep)
+        assert _same(got, weekly), f"{cfg.seed}: weekly metrics differ"
+        assert json.dumps(summary_dict(rep, got)) == json.dumps(summary)
+        assert _same(customers_frame(rep), customers)
+    friction = [weekly_frame(r)["friction"].iloc[-1] for r in run_batch(cfgs[:3])]
+    assert friction[0] != friction[1] != friction[2]  # each met its own
+
+
 def test_replications_really_differ(arms):
     """The check above could pass with every replication the same run: it is not."""
     a, b = run_batch([seeded(arms["none"], 97), seeded(arms["none"], 3)])
@@ -75,6 +100,9 @@ def test_what_cannot_share_a_batch(arms):
     assert batch_key(compose([*SMALL, "customers.well_mixed=true"])) is None
     with pytest.raises(ValueError, match="differ only in"):
         BatchModel([base, compose([*SMALL, "choice.switching_cost=0.5"])])
+    for structure in ("dealers.dealers.0.x_km=3", "dealers.dealers.1.name=Other",
+                      "market.households=30000", "customers.tenure_years=10"):
+        assert batch_key(compose([*SMALL, structure])) != batch_key(base), structure
 
 
 def test_run_many_batches_without_changing_a_number(arms, singles):

@@ -85,7 +85,7 @@ class Shopping(Process):
         visit_score = xp.remember(moments[:2].T, tc)
         problems = (x_sales < tc.problem_below) + (uses_web & (x_dig < tc.problem_below))
         visit_effort = xp.effort_score(problems.astype(float), 0.0, tc)
-        z_buy = buy_logit(visit_score, visit_effort, p.affinity[ids], m.friction, c)
+        z_buy = buy_logit(visit_score, visit_effort, p.affinity[ids], m.friction_of(ids), c)
         if c.buy_loyalty_weight:
             # The relationship also weighs in the decision to buy where one is
             # (Cox 2025: 74 % of dealer-serviced owners expect to buy there again).
