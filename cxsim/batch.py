@@ -22,7 +22,8 @@ places, names and groups, the rules) but may differ in the seed, the programme
 (``investment``: the arms of a comparison), the money (``economics``), how the
 stores turn money into quality and how good they are (:data:`DEALER_KEYS`,
 :data:`STORE_KEYS`: each replication's dealers are built from its own config)
-and the friction trend (:data:`FRICTION_KEYS`: each replication meets its own),
+the friction trend (:data:`FRICTION_KEYS`: each replication meets its own) and
+a few behavioural parameters the processes read per customer (:data:`VALUE_KEYS`),
 which is where calibration particles and exploration scenarios differ.
 :func:`batch_key` says which configs can share a batch; anything else (another
 behavioural parameter, the stepped engine, a well-mixed market, a researcher's
@@ -77,7 +78,10 @@ STORE_KEYS = ("quality", "consistency_sd", "engagement", "bays", "open_hours_per
 FRICTION_KEYS = ("friction_start", "friction_decline", "friction_floor",
                  "friction_step_week", "friction_step_to")
 """``market.*`` keys that may differ: each replication meets its own friction."""
-VARYING = (*PER_REPLICATION, *(f"dealers.{k}" for k in DEALER_KEYS),
+VALUE_KEYS = ("choice.switching_cost", "word_of_mouth.talk_rate", "word_of_mouth.review_rate")
+"""Behavioural parameters that may differ: the processes read them per customer
+(:meth:`cxsim.market.Market.value_of`)."""
+VARYING = (*PER_REPLICATION, *VALUE_KEYS, *(f"dealers.{k}" for k in DEALER_KEYS),
            *(f"dealers.dealers[].{k}" for k in STORE_KEYS),
            *(f"market.{k}" for k in FRICTION_KEYS))
 """Every key that may differ between the replications of one batch."""
@@ -99,6 +103,9 @@ def batch_key(cfg: RunConfig) -> str | None:
             store.pop(k)
     for k in FRICTION_KEYS:
         shared["market"].pop(k)
+    for key in VALUE_KEYS:
+        section, name = key.split(".")
+        shared[section].pop(name)
     return json.dumps(shared, sort_keys=True, default=str)
 
 
@@ -218,7 +225,8 @@ class BatchModel(CxModel):
             season_cdf=season_cdf(cfg.market.season), warmup=self.warmup,
             week=-self.warmup, owners=owners, friction=cfg.market.friction_start,
             unaware_dealers=[j for j in range(nd) if not p.aware[:, j].all()],
-            batch=BatchLayout(reps, n, nd, zeros.copy(), zeros.copy(), friction))
+            batch=BatchLayout(reps, n, nd, zeros.copy(), zeros.copy(), friction,
+                              _values(cfgs)))
         self.processes = Processes(self.market, cfg.rules)
         self.processes.book_initial()
         ps = self.processes
@@ -263,6 +271,17 @@ class Replica:
         self.population = Population(**{f.name: getattr(batch.population, f.name)[rows]
                                         for f in fields(Population)})
         self.week = batch.market.week
+
+
+def _values(cfgs: list[RunConfig]) -> dict[str, np.ndarray]:
+    """The :data:`VALUE_KEYS` whose values differ between replications: each one's."""
+    out = {}
+    for key in VALUE_KEYS:
+        section, name = key.split(".")
+        values = np.array([getattr(getattr(c, section), name) for c in cfgs], dtype=float)
+        if (values != values[0]).any():
+            out[key] = values
+    return out
 
 
 def run_batch(cfgs: list[RunConfig], running: list | None = None) -> list[Replica]:

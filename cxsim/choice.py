@@ -51,14 +51,16 @@ def pick(utility: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 
 def loyalty_bonus(n: int, n_dealers: int, seller: np.ndarray, provider: np.ndarray,
-                  bonded: np.ndarray, friction: float | np.ndarray, switching_cost: float,
+                  bonded: np.ndarray, friction: float | np.ndarray,
+                  switching_cost: float | np.ndarray,
                   service_bond: float, effort_penalty: np.ndarray) -> np.ndarray:
     """Utility bonus for staying with the dealers a customer uses, (dealers, n).
 
     Dealer-major, like the utilities it is added to. ``bonded`` marks customers
     whose ``provider`` serviced them recently; ``effort_penalty`` (>= 0) is taken
-    off the selling dealer's bonus. ``friction`` is one number or one per customer
-    (a batch of replications with their own trends): either gives the same bits.
+    off the selling dealer's bonus. ``friction`` and ``switching_cost`` are one number
+    or one per customer (a batch of replications with their own values): either gives
+    the same bits.
     """
     bonus = np.zeros((n_dealers, n))
     # Element (j, i) is flat[j * n + i]: a 1-D scatter is cheap. Indices go to int64
@@ -67,7 +69,7 @@ def loyalty_bonus(n: int, n_dealers: int, seller: np.ndarray, provider: np.ndarr
     rows = np.flatnonzero(seller >= 0)
     penalty = effort_penalty[rows]
     flat[seller[rows].astype(np.int64) * n + rows] += \
-        _like(_at(friction, rows) * switching_cost, penalty) - penalty
+        _like(_at(friction, rows) * _at(switching_cost, rows), penalty) - penalty
     rows = np.flatnonzero(bonded & (provider >= 0))
     flat[provider[rows].astype(np.int64) * n + rows] += _at(friction, rows) * service_bond
     return bonus

@@ -99,16 +99,18 @@ def survey(score: np.ndarray, effort: np.ndarray, z: np.ndarray,
     return ltr, csat, ces
 
 
-def talk_chances(score: np.ndarray, bases: tuple[float, ...], pos: float, neg: float,
+def talk_chances(score: np.ndarray, bases: tuple[float | np.ndarray, ...], pos: float,
+                 neg: float,
                  neutral: float) -> list[np.ndarray]:
     """Chances of telling others, one array per base rate (talking, posting a review).
 
     Each is its ``base`` at a neutral episode, rising at both extremes, steeper for
     bad experiences than good (East, Hammond & Wright 2007: negative word of mouth
     is rarer overall but more likely per bad episode). The shape is computed once
-    for all the rates.
+    for all the rates; a rate may be one per customer (a batch of replications).
     """
     d = score - neutral
     factor = 1.0 + pos * np.maximum(d, 0.0) + neg * np.maximum(-d, 0.0)
-    return [clip(base * factor, 0.0, 1.0) for base in bases]
+    return [clip(np.asarray(base, dtype=factor.dtype) * factor if np.ndim(base) else
+                 base * factor, 0.0, 1.0) for base in bases]
 

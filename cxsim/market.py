@@ -58,6 +58,8 @@ class BatchLayout:
     in_market: np.ndarray  # customers shopping now, per replication
     entered: np.ndarray  # customers who entered the market this week, per replication
     friction: np.ndarray | None = None  # per replication, when their trends differ
+    values: dict[str, np.ndarray] = field(default_factory=dict)  # per replication, by
+    # dotted config key, for the behavioural parameters whose values differ
 
     def rep_of(self, ids: np.ndarray) -> np.ndarray:
         return np.asarray(ids, dtype=np.int64) // self.n
@@ -130,6 +132,14 @@ class Market:
         if b is None or b.friction is None:
             return self.friction
         return b.friction[b.rep_of(ids)]
+
+    def value_of(self, key: str, value: float, ids: np.ndarray) -> float | np.ndarray:
+        """A behavioural parameter (``key``, dotted; ``value`` this config's) as these
+        customers meet it: in a batch whose replications' values differ, each one's."""
+        b = self.batch
+        if b is None or key not in b.values:
+            return value
+        return b.values[key][b.rep_of(ids)]
 
     def enter_market(self, ids: np.ndarray) -> None:
         """These customers start shopping this week."""

@@ -62,16 +62,19 @@ def test_each_replication_equals_its_single_run(arms, singles, plan):
 
 
 DIFFERENT_MARKETS = [  # what calibration particles and exploration scenarios vary
-    ["market.friction_decline=0.25", "dealers.spend_half=60", "dealers.quality_lag_weeks=8"],
+    ["market.friction_decline=0.25", "dealers.spend_half=60", "dealers.quality_lag_weeks=8",
+     "choice.switching_cost=0.4", "word_of_mouth.talk_rate=0.3"],
     ["market.friction_start=0.7", "market.friction_step_week=30", "market.friction_step_to=0.3",
      "dealers.dealers.0.quality.service=8.5", "dealers.dealers.2.engagement=0.8"],
     ["dealers.dealers.1.bays=6", "dealers.quality_max=8.5", "dealers.handoff_failure=0.5",
-     "dealers.dealers.0.gross_per_vehicle=4.1", "economics.discount_rate=0.2"],
+     "dealers.dealers.0.gross_per_vehicle=4.1", "economics.discount_rate=0.2",
+     "word_of_mouth.review_rate=0.1"],
 ]
 
 
 def test_replications_with_their_own_parameters_equal_their_single_runs(arms):
-    """Dealer-level parameters and the friction trend may differ within a batch."""
+    """Dealer-level parameters, the friction trend, switching cost and how readily
+    customers talk and post may differ within a batch."""
     cfgs = [seeded(arms["cx_program"], 5),
             *(seeded(compose([*SMALL, *extra]), s) for extra, s in
               zip(DIFFERENT_MARKETS, (8, 5, 77), strict=True))]
@@ -99,7 +102,7 @@ def test_what_cannot_share_a_batch(arms):
     assert batch_key(compose([*SMALL, "engine=stepped"])) is None
     assert batch_key(compose([*SMALL, "customers.well_mixed=true"])) is None
     with pytest.raises(ValueError, match="differ only in"):
-        BatchModel([base, compose([*SMALL, "choice.switching_cost=0.5"])])
+        BatchModel([base, compose([*SMALL, "choice.service_bond=0.5"])])
     for structure in ("dealers.dealers.0.x_km=3", "dealers.dealers.1.name=Other",
                       "market.households=30000", "customers.tenure_years=10"):
         assert batch_key(compose([*SMALL, structure])) != batch_key(base), structure

@@ -112,7 +112,8 @@ class Process:
         seller = p.selling_dealer[ids] if seller is None else seller
         provider = p.service_provider[ids] if provider is None else provider
         return loyalty_bonus(ids.size, m.n_dealers, seller, provider,
-                             self._bonded(ids, provider), m.friction_of(ids), c.switching_cost,
+                             self._bonded(ids, provider), m.friction_of(ids),
+                             m.value_of("choice.switching_cost", c.switching_cost, ids),
                              c.service_bond, self._effort_penalty(ids))
 
     def _effort_penalty(self, ids: np.ndarray) -> np.ndarray:

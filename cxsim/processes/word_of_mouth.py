@@ -42,9 +42,11 @@ class WordOfMouth(Process):
               u_talk: np.ndarray, u_review: np.ndarray) -> None:
         """Decide who talks and who reviews after an episode with dealer ``d``
         remembered as ``score``; the talk itself spreads at week's end."""
-        w = self.cfg.word_of_mouth
+        w, m = self.cfg.word_of_mouth, self.market
         p = self.pop
-        pt, pr = xp.talk_chances(score, (w.talk_rate, w.review_rate), w.talk_positive_slope,
+        rates = (m.value_of("word_of_mouth.talk_rate", w.talk_rate, ids),
+                 m.value_of("word_of_mouth.review_rate", w.review_rate, ids))
+        pt, pr = xp.talk_chances(score, rates, w.talk_positive_slope,
                                  w.talk_negative_slope, w.talk_neutral)
         pt *= p.talkativeness[ids]
         talks = u_talk < pt
