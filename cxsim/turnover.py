@@ -24,6 +24,7 @@ import numpy as np
 
 from cxsim.config import SEGMENTS, TOUCHPOINTS, WEEKS_PER_YEAR, RunConfig
 from cxsim.draws import Draws
+from cxsim.experience import clip
 
 _LEARNED = ("digital", "sales", "finance", "delivery", "service", "parts", "communication")
 """Touchpoints whose expectation adapts to experience (marketing is only seen)."""
@@ -34,25 +35,43 @@ little below the 1.86 dealers visited per purchase the default market measures
 (an approximation: only the settled start uses it)."""
 
 
+class Newcomers:
+    """The tastes of households new to the market, for one config: the segment's
+    expectation, ``attitude_mean``, initial awareness, each with its spread.
+
+    A class so that what depends only on the config is worked out once: a few
+    households arrive every week, and the per-call set-up cost more than the draws.
+    """
+
+    def __init__(self, cfg: RunConfig) -> None:
+        c = cfg.customers
+        self.customers = c
+        self.nd, self.nt = len(cfg.dealers.dealers), len(TOUCHPOINTS)
+        specs = [c.segments.get(s) for s in SEGMENTS]
+        # (a segment left out of the config has share 0: its default is never used)
+        self.mean = np.array([s.expectation if s else 7.5 for s in specs])
+        self.aware_share = np.array([d.initial_awareness for d in cfg.dealers.dealers])
+
+    def tastes(self, draws: Draws, prefix: str, week: int, ids: np.ndarray,
+               segment: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Expectations (n, touchpoints), attitudes and awareness (n, dealers) of the
+        households ``ids``; ``prefix`` names the draws ("" at the start, "arrival_"
+        for newcomers)."""
+        c = self.customers
+        mean = self.mean[segment]
+        expectation = clip(mean[:, None] + c.expectation_sd * draws.normal_matrix(
+            prefix + "expectation", week, ids, self.nt), 0, 10)
+        attitude = clip(c.attitude_mean + c.attitude_sd * draws.normal_matrix(
+            prefix + "attitude", week, ids, self.nd), 0, 10)
+        aware = draws.uniform_matrix(prefix + "aware", week, ids, self.nd) \
+            < self.aware_share[None, :]
+        return expectation, attitude, aware
+
+
 def fresh_tastes(cfg: RunConfig, draws: Draws, prefix: str, week: int, ids: np.ndarray,
                  segment: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Expectations (n, touchpoints), attitudes and awareness (n, dealers) of households
-    new to the market: the segment's expectation, ``attitude_mean``, initial awareness.
-
-    ``prefix`` names the draws ("" at the start, "arrival_" for newcomers).
-    """
-    c = cfg.customers
-    nd, nt = len(cfg.dealers.dealers), len(TOUCHPOINTS)
-    specs = [c.segments.get(s) for s in SEGMENTS]
-    # (a segment left out of the config has share 0: its default is never used)
-    mean = np.array([s.expectation if s else 7.5 for s in specs])[segment]
-    expectation = np.clip(mean[:, None] + c.expectation_sd
-                          * draws.normal_matrix(prefix + "expectation", week, ids, nt), 0, 10)
-    attitude = np.clip(c.attitude_mean + c.attitude_sd
-                       * draws.normal_matrix(prefix + "attitude", week, ids, nd), 0, 10)
-    aware_share = np.array([d.initial_awareness for d in cfg.dealers.dealers])
-    aware = draws.uniform_matrix(prefix + "aware", week, ids, nd) < aware_share[None, :]
-    return expectation, attitude, aware
+    """:meth:`Newcomers.tastes` for a config used once."""
+    return Newcomers(cfg).tastes(draws, prefix, week, ids, segment)
 
 
 def leaving(cfg: RunConfig, draws: Draws, key: int, week: int, ids: np.ndarray,

@@ -12,25 +12,31 @@ from cxsim.customers import FAR_PAST, NO_DEALER, PROSPECT, SHOPPING
 from cxsim.lifecycle import ownership_horizon, seasonal
 from cxsim.processes.base import Process
 from cxsim.rules import register
-from cxsim.turnover import fresh_tastes, leaving, settled_expectations
+from cxsim.turnover import Newcomers, leaving, settled_expectations
 
 
 @register("entry", "default")
 class Entry(Process):
     """Customers whose entry is due start shopping this week."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._newcomers = Newcomers(self.cfg)
+
     def enter(self, ids: np.ndarray) -> None:
         """Owners whose replacement is due, and first-time buyers, start shopping."""
         if ids.size == 0:
             return
         p, m = self.pop, self.market
-        owns = p.has_vehicle[ids]
-        if owns.any():
-            gone = leaving(self.cfg, self.draws, self._key(), self.week, ids[owns],
-                           p.purchase_week[ids[owns]])
+        owners = np.flatnonzero(p.has_vehicle[ids])
+        if owners.size:
+            gone = leaving(self.cfg, self.draws, self._key(), self.week, ids[owners],
+                           p.purchase_week[ids[owners]])
             if gone.any():
-                self.arrive(ids[owns][gone])
-                ids = np.setdiff1d(ids, ids[owns][gone], assume_unique=True)
+                self.arrive(ids[owners[gone]])
+                stay = np.ones(ids.size, dtype=bool)  # a mask, not a set difference:
+                stay[owners[gone]] = False  # same order, no table the size of the market
+                ids = ids[stay]
                 if ids.size == 0:
                     return
         p.stage[ids] = SHOPPING
@@ -48,8 +54,8 @@ class Entry(Process):
         had = old >= 0
         m.owners -= np.bincount(m.to_global(ids[had], old[had]), minlength=m.n_all_dealers)
         self.cal.cancel("service", ids)
-        expectation, attitude, aware = fresh_tastes(self.cfg, self.draws, "arrival_", k,
-                                                    ids, p.segment[ids])
+        expectation, attitude, aware = self._newcomers.tastes(self.draws, "arrival_", k,
+                                                              ids, p.segment[ids])
         p.expectation[ids] = expectation
         p.attitude[ids] = attitude
         p.aware[ids] = aware
