@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from cxsim.run import is_complete, job_done
 from cxsim.sweep import (
@@ -204,8 +205,15 @@ def test_process_pool_launcher_gives_the_same_files_in_job_order(joblib_sweep, t
     assert (joblib_sweep / SWEEP_SUMMARY).read_bytes() == (sweep / SWEEP_SUMMARY).read_bytes()
     assert (joblib_sweep / SWEEP_LIFT).read_bytes() == (sweep / SWEEP_LIFT).read_bytes()
     for j in range(JOBS):
-        assert (sweep / str(j) / ".hydra" / "overrides.yaml").read_text() == \
-            (joblib_sweep / str(j) / ".hydra" / "overrides.yaml").read_text()
+        # a worker composes once and changes the swept values on a copy: the job's
+        # config, overrides and override_dirname are what composing it gives
+        for f in ("overrides.yaml", "config.yaml"):
+            assert (sweep / str(j) / ".hydra" / f).read_text() == \
+                (joblib_sweep / str(j) / ".hydra" / f).read_text(), (j, f)
+        hydra = [yaml.safe_load((s / str(j) / ".hydra" / "hydra.yaml").read_text())["hydra"]
+                 for s in (sweep, joblib_sweep)]
+        assert hydra[0]["job"] == hydra[1]["job"]
+        assert hydra[0]["overrides"]["task"] == hydra[1]["overrides"]["task"]
         for f in ("summary.json", "config.json", "weekly_metrics.parquet"):
             assert (joblib_sweep / str(j) / f).read_bytes() == (sweep / str(j) / f).read_bytes()
 

@@ -8,7 +8,9 @@ sweep, so they start with that context in memory (no imports, nothing to
 unpickle), and then sends each job only its number and overrides. Each job's
 config is composed in its worker and run by Hydra's own ``run_job``, exactly
 as the joblib launcher does, so job folders, logs and return values are the
-same. Needs the ``fork`` start method (Linux; elsewhere use joblib).
+same, except that a worker composes a config once for jobs that differ only in
+plain values (:mod:`hydra_plugins.cxsim_plugins.compose_once`). Needs the
+``fork`` start method (Linux; elsewhere use joblib).
 
 Batches: a worker takes up to ``batch`` consecutive jobs at a time. Those that
 share a market (a sweep over seeds, or over a programme's spend) are
@@ -37,6 +39,7 @@ from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, open_dict
 
 from cxsim.interrupts import cancel_on_exit, ignore_interrupts, interruptible
+from hydra_plugins.cxsim_plugins.compose_once import Composer
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +58,14 @@ ConfigStore.instance().store(group="hydra/launcher", name="cxsim_pool", node=Poo
 _SHARED: dict[str, Any] = {}
 
 
-def _compose(idx: int, overrides: list[str]) -> DictConfig:
-    setup_globals()
+def _load(overrides: list[str]) -> DictConfig:
     context: HydraContext = _SHARED["hydra_context"]
-    config = context.config_loader.load_sweep_config(_SHARED["config"], overrides)
+    return context.config_loader.load_sweep_config(_SHARED["config"], overrides)
+
+
+def _compose(idx: int, overrides: list[str], composer: Composer | None = None) -> DictConfig:
+    setup_globals()
+    config = (composer or _load)(overrides)
     with open_dict(config):
         config.hydra.job.id = f"{config.hydra.job.name}_{idx}"
         config.hydra.job.num = idx
@@ -73,9 +80,11 @@ def _run_job(config: DictConfig) -> JobReturn:
 
 
 def _run(jobs: list[tuple[int, list[str]]]) -> list[JobReturn]:
-    """A worker's jobs: compose each config, simulate together those that can be
-    (:func:`_prepare`), then Hydra's ``run_job`` for each."""
-    configs = [_compose(idx, overrides) for idx, overrides in jobs]
+    """A worker's jobs: compose each config (once where only values differ:
+    :mod:`compose_once`), simulate together those that can be (:func:`_prepare`),
+    then Hydra's ``run_job`` for each."""
+    composer = Composer(_load)
+    configs = [_compose(idx, overrides, composer) for idx, overrides in jobs]
     if len(configs) > 1:
         _prepare(configs)
     return [_run_job(config) for config in configs]
