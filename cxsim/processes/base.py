@@ -134,7 +134,8 @@ class Process:
     def _dealer_utility(self, ids: np.ndarray, rows: int | None = None,
                         seller: np.ndarray | None = None,
                         provider: np.ndarray | None = None,
-                        loyalty: np.ndarray | None = None) -> np.ndarray:
+                        loyalty: np.ndarray | None = None,
+                        base: np.ndarray | None = None) -> np.ndarray:
         """Utility of each dealer (rows) for each customer (columns), before masks.
 
         Dealer-major, so the logit works on contiguous rows. ``rows`` > dealers
@@ -142,20 +143,27 @@ class Process:
         shop). Rows are gathered with ``np.take``: fancy-indexing whole rows of a
         narrow 2-D array costs several times more. ``seller`` and ``provider`` may
         be passed if the caller has gathered them already (each gather at a
-        million customers is a cache miss per customer).
+        million customers is a cache miss per customer). ``base``: the
+        :meth:`_base_utility` of ``ids``, if the caller holds it already.
         """
-        c, p, m = self.cfg.choice, self.pop, self.market
-        nd = m.n_dealers
-        # Float32 (the population arrays' precision) until the loyalty bonus is added.
-        u = np.multiply(np.take(p.attitude, ids, axis=0).T, c.attitude_weight,
-                        out=np.empty((nd, ids.size), dtype=np.float32))
-        u += (c.rating_weight * p.affinity[ids])[None, :] * m.per_customer(m.reviews.rating, ids)
-        u += np.take(m.static_utility, ids, axis=0).T
+        nd = self.market.n_dealers
+        u = self._base_utility(ids) if base is None else base
         out = np.empty((nd if rows is None else rows, ids.size))
         if loyalty is None:
             loyalty = self._loyalty(ids, seller, provider)
         np.add(u, loyalty, out=out[:nd])
         return out
+
+    def _base_utility(self, ids: np.ndarray) -> np.ndarray:
+        """Utility of each dealer for each customer before loyalty: attitude, the
+        online rating, distance and price (dealers, customers), float32 (the
+        population arrays' precision)."""
+        c, p, m = self.cfg.choice, self.pop, self.market
+        u = np.multiply(np.take(p.attitude, ids, axis=0).T, c.attitude_weight,
+                        out=np.empty((m.n_dealers, ids.size), dtype=np.float32))
+        u += (c.rating_weight * p.affinity[ids])[None, :] * m.per_customer(m.reviews.rating, ids)
+        u += np.take(m.static_utility, ids, axis=0).T
+        return u
 
     # -- processes 7 and 9: remembering and measuring -----------------------------
     def _remember(self, ids: np.ndarray, d: np.ndarray, score: np.ndarray,

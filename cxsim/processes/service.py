@@ -49,12 +49,14 @@ class Service(Process):
             self.cfg.choice.service_need_per_year))
 
     def _where(self, ids: np.ndarray, seller: np.ndarray, provider: np.ndarray,
-               age_years: np.ndarray, u: np.ndarray) -> np.ndarray:
+               age_years: np.ndarray, u: np.ndarray, base: np.ndarray | None = None
+               ) -> np.ndarray:
         """Where each need goes: a dealer's index, or ``n_dealers`` (an independent shop)."""
         c, m = self.cfg.choice, self.market
         nd = m.n_dealers
         # the last row: an independent shop
-        util = self._dealer_utility(ids, rows=nd + 1, seller=seller, provider=provider)
+        util = self._dealer_utility(ids, rows=nd + 1, seller=seller, provider=provider,
+                                    base=base)
         queue = m.lanes.queue_wait()  # a backlog sends some customers elsewhere
         if queue.any():
             util[:nd] -= m.per_customer(c.wait_weight * queue, ids)
@@ -79,7 +81,8 @@ class Service(Process):
         if c.service_need_per_year <= 0 or own.size == 0:
             return
         seller = p.selling_dealer[own]
-        u = self._dealer_utility(own, seller=seller)
+        base = self._base_utility(own)  # the same in every replayed need: worked out once
+        u = self._dealer_utility(own, seller=seller, base=base)
         previous = pick(u.T, self.draws.uniform("initial_previous_seller", 0, own))
         age = self.week - p.purchase_week[own]
         gaps = weeks_to_service(
@@ -97,7 +100,7 @@ class Service(Process):
             if j < BOND_ROUNDS - 1:  # the bond the need before made
                 p.last_service_week[own] = self.week - (ago[j + 1] - ago[j])
             choice = self._where(own, at, p.service_provider[own], years,
-                                 self.draws.uniform("initial_provider", 0, own, slot=j))
+                                 self.draws.uniform("initial_provider", 0, own, slot=j), base)
             p.service_provider[own] = np.where(choice < nd, choice, INDEPENDENT)
         p.last_service_week[own] = self.week - ago[0]
 
