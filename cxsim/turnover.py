@@ -115,10 +115,16 @@ def settled_expectations(cfg: RunConfig, draws: Draws, ids: np.ndarray,
     z = draws.normal_matrix("initial_expectation_noise", 0, ids, len(TOUCHPOINTS))
     keep = np.log1p(-r)
     out = expectation.copy()
+    sd_r = sd[dealer] * r
+    shapes: dict[tuple[float, bool], tuple[np.ndarray, np.ndarray]] = {}
     for name in _LEARNED:
         t = TOUCHPOINTS.index(name)
-        k = rate[name] * (affinity if name == "digital" else 1.0) * age
+        key = (rate[name], name == "digital")  # touchpoints met as often share the shape
+        if key not in shapes:
+            k = rate[name] * (affinity if name == "digital" else 1.0) * age
+            shapes[key] = (np.exp(-r * k), sd_r * np.sqrt(-np.expm1(2.0 * keep * k)
+                                                          / -np.expm1(2.0 * keep)))
+        left, spread = shapes[key]
         q = felt[dealer, t]
-        spread = sd[dealer] * r * np.sqrt(-np.expm1(2.0 * keep * k) / -np.expm1(2.0 * keep))
-        out[:, t] = q + np.exp(-r * k) * (expectation[:, t] - q) + spread * z[:, t]
+        out[:, t] = q + left * (expectation[:, t] - q) + spread * z[:, t]
     return np.clip(out, 0.0, 10.0)
