@@ -41,6 +41,9 @@ def season_cdf(season: list[float]) -> np.ndarray:
     return np.concatenate([[0.0], np.cumsum(weights) / weights.sum()])
 
 
+_MONTH_ENDS = np.linspace(0.0, 1.0, 13)
+
+
 def seasonal(due: np.ndarray, cdf: np.ndarray, now: int) -> np.ndarray:
     """Map due dates onto the season: same year, month drawn by the seasonal profile.
 
@@ -51,5 +54,5 @@ def seasonal(due: np.ndarray, cdf: np.ndarray, now: int) -> np.ndarray:
     due = np.asarray(due, dtype=float)
     year0 = np.floor(due / WEEKS_PER_YEAR) * WEEKS_PER_YEAR
     frac = (due - year0) / WEEKS_PER_YEAR
-    mapped = np.interp(frac, cdf, np.linspace(0.0, 1.0, 13))
+    mapped = np.interp(frac, cdf, _MONTH_ENDS)
     return np.maximum(np.floor(year0 + WEEKS_PER_YEAR * mapped).astype(np.int64), now + 1)

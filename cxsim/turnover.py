@@ -21,6 +21,7 @@ arm draw the same newcomers (common random numbers).
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import ndtri
 
 from cxsim.config import SEGMENTS, TOUCHPOINTS, WEEKS_PER_YEAR, RunConfig
 from cxsim.draws import Draws
@@ -33,6 +34,11 @@ VISITS_PER_SPELL = 1.5
 """Dealer visits per shopping spell used for the stationary start; assumption, a
 little below the 1.86 dealers visited per purchase the default market measures
 (an approximation: only the settled start uses it)."""
+
+
+STACK_AT_MOST = 4096
+"""Newcomers whose draws are made in one pass (:meth:`cxsim.draws.Draws.uniform_stack`);
+more (the market at the start) are drawn purpose by purpose, to hold less memory."""
 
 
 class Newcomers:
@@ -58,13 +64,19 @@ class Newcomers:
         households ``ids``; ``prefix`` names the draws ("" at the start, "arrival_"
         for newcomers)."""
         c = self.customers
+        parts = [(prefix + "expectation", self.nt), (prefix + "attitude", self.nd),
+                 (prefix + "aware", self.nd)]
+        if ids.size <= STACK_AT_MOST:  # a week's newcomers: one pass for all three
+            z_exp, z_att, u_aware = (np.ascontiguousarray(u.T) for u in
+                                     draws.uniform_stack(parts, week, ids))
+            z_exp, z_att = ndtri(z_exp), ndtri(z_att)
+        else:  # the whole market at the start: one purpose at a time holds less memory
+            z_exp, z_att = (draws.normal_matrix(name, week, ids, k) for name, k in parts[:2])
+            u_aware = draws.uniform_matrix(*parts[2][:1], week, ids, self.nd)
         mean = self.mean[segment]
-        expectation = clip(mean[:, None] + c.expectation_sd * draws.normal_matrix(
-            prefix + "expectation", week, ids, self.nt), 0, 10)
-        attitude = clip(c.attitude_mean + c.attitude_sd * draws.normal_matrix(
-            prefix + "attitude", week, ids, self.nd), 0, 10)
-        aware = draws.uniform_matrix(prefix + "aware", week, ids, self.nd) \
-            < self.aware_share[None, :]
+        expectation = clip(mean[:, None] + c.expectation_sd * z_exp, 0, 10)
+        attitude = clip(c.attitude_mean + c.attitude_sd * z_att, 0, 10)
+        aware = u_aware < self.aware_share[None, :]
         return expectation, attitude, aware
 
 
