@@ -8,11 +8,15 @@ Middle: both markets' customers on a map (click one to follow their journey,
 or a store to see it) above the journey, the store or the service lane. Right:
 one chart at a time, and the downloads.
 
-One week is one render: the play loop steps the market and sets one piece of
-state, so Solara redraws the page once (a reactive counter read by every card
-would render once per card). Only what is on screen is drawn: the chart and
-the inspector tab not chosen cost nothing. Each browser session gets its own
-market (``solara.use_memo`` inside :func:`Page`, never at module level).
+One week is one render of only what shows the week: the week on screen is a
+reactive variable (``solara.use_reactive``) read by the few components that
+draw it (the week, the story's figures, the map, the inspector, the chart);
+setting it redraws them in one batch, and the rest of the page (buttons,
+tabs, levers) is not rendered again. Only what is on screen is drawn: the
+chart and the inspector tab not chosen cost nothing. While playing, the next
+week is simulated while the browser paints this one, and sent once the map
+reports it painted (:mod:`cxsim.dashboard.mapview`). Each browser session gets
+its own market (``solara.use_memo`` inside :func:`Page`, never at module level).
 """
 
 from __future__ import annotations
@@ -22,12 +26,11 @@ import os
 import threading
 import time
 
-import ipyvuetify as v
 import solara
-import traitlets
 
 from cxsim.config import TOUCHPOINTS
 from cxsim.dashboard import export, inspect, places, views
+from cxsim.dashboard.mapview import MapCanvas
 from cxsim.dashboard.market import (
     DEFAULT_CUSTOMERS,
     DEFAULT_PRESET,
@@ -39,9 +42,6 @@ from cxsim.dashboard.market import (
 WATCH = 600
 """Customers whose journeys are recorded (the first ones; homes are random, so they are
 spread over the map): a click picks the nearest of them."""
-FRAMES_AHEAD = 1
-"""While playing, how many weeks the server may be ahead of what the browser shows
-(measured: 0 and 2 were no faster than 1 in headless Chromium)."""
 FRAME_WAIT_S = 1.0
 """While playing, the longest wait for the browser to show a week before the next."""
 SPEND_MAX = 400  # k$ a year, top of each spend slider
@@ -59,30 +59,6 @@ CSS = """
 .cx-page .v-btn { text-transform: none; letter-spacing: 0; }
 .cx-box { border: 1px solid #d0d0d0; border-radius: 4px; padding: 6px 8px; overflow: auto; }
 """
-
-
-class ClickMap(v.VuetifyTemplate):
-    """An SVG that reports where it was clicked, in its own pixels (``pick``), and
-    which week the browser has put on screen (``seen``): the play loop waits for it,
-    so the server never runs ahead of what the room sees."""
-
-    template = traitlets.Unicode("""
-<template>
-  <div class="cx-map-click" style="cursor:crosshair;line-height:0" v-html="svg"
-       @click="pick = {x: $event.clientX - $event.currentTarget.getBoundingClientRect().left,
-                       y: $event.clientY - $event.currentTarget.getBoundingClientRect().top,
-                       t: Date.now()}"></div>
-</template>
-<script>
-module.exports = {
-  watch: { week: function (value) { this.$nextTick(function () { this.seen = value; }); } },
-  mounted: function () { this.seen = this.week; }
-}
-</script>""").tag(sync=True)
-    svg = traitlets.Unicode("").tag(sync=True)
-    pick = traitlets.Dict(default_value={}).tag(sync=True)
-    week = traitlets.Int(0).tag(sync=True)
-    seen = traitlets.Int(-1).tag(sync=True)
 
 
 def start_values() -> dict:
@@ -111,8 +87,9 @@ def _html(content: str, cls: str, style: str = "") -> None:
 
 
 @solara.component
-def StoryPanel(m: PairedMarket, week: int):  # noqa: N802 - Solara style
-    """The story's narrative and what the programme has done so far (``week``: redraw)."""
+def StoryPanel(m: PairedMarket, shown: solara.Reactive[int]):  # noqa: N802 - Solara style
+    """The story's narrative and what the programme has done so far (redrawn each week)."""
+    shown.value  # noqa: B018 - read: redraw when the week on screen changes
     s = m.story
     title = s.title if s else m.preset
     idea = f"<i>{s.idea}</i><br/>" if s else ""
@@ -169,10 +146,11 @@ def Levers(m: PairedMarket, on_change, version: int):  # noqa: N802 - Solara sty
 
 
 @solara.component
-def Inspector(m: PairedMarket, selected, tab: str, week: int,  # noqa: N802 - Solara style
-              version: int):
+def Inspector(m: PairedMarket, selected, tab: str,  # noqa: N802 - Solara style
+              shown: solara.Reactive[int], version: int):
     """The journey of the picked customer, the picked store, or the service lane
-    (``week`` and ``version``: redraw when the market moves or a lever does)."""
+    (redrawn each week, and when a lever moves: ``version``)."""
+    shown.value  # noqa: B018 - read: redraw when the week on screen changes
     if tab == "Service lane":
         j = selected[2] if selected and selected[0] == "dealer" else m.focal
         _html(inspect.lane_svg(m, j), "cx-lane-box")
@@ -186,13 +164,48 @@ def Inspector(m: PairedMarket, selected, tab: str, week: int,  # noqa: N802 - So
 
 
 @solara.component
+def WeekLabel(m: PairedMarket, shown: solara.Reactive[int]):  # noqa: N802 - Solara style
+    """The week on screen."""
+    shown.value  # noqa: B018 - read: redraw when the week on screen changes
+    solara.HTML(tag="div", classes=["cx-week"], style="font-size:16px;min-width:150px",
+                unsafe_innerHTML=f"week <b class='cx-week-n'>{m.week}</b> of {m.horizon}")
+
+
+@solara.component
+def Feed(m: PairedMarket, shown: solara.Reactive[int]):  # noqa: N802 - Solara style
+    """The word-of-mouth feed."""
+    shown.value  # noqa: B018 - read: redraw when the week on screen changes
+    _html(views.feed_html(m), "cx-feed-box")
+
+
+@solara.component
+def Chart(m: PairedMarket, name: str, shown: solara.Reactive[int]):  # noqa: N802
+    """The chart chosen on the right."""
+    shown.value  # noqa: B018 - read: redraw when the week on screen changes
+    _html(CHARTS[name](m), f"cx-chart-{name.lower()}")
+
+
+@solara.component
+def Map(m: PairedMarket, selected, shown: solara.Reactive[int], on_pick,  # noqa: N802
+        on_seen):
+    """Both markets' customers: dots on a canvas, stores and legend on top."""
+    shown.value  # noqa: B018 - read: redraw when the week on screen changes
+    layout = solara.use_memo(lambda: places.map_layout(m), [m])
+    ring = selected[1:] if selected and selected[0] == "customer" else None
+    overlay = solara.use_memo(lambda: places.map_svg(m, ring), [m, ring])
+    MapCanvas.element(geometry=layout, svg=overlay,
+                      frame={"week": m.week, "codes": places.map_codes(m)},
+                      on_pick=on_pick, on_seen=on_seen)
+
+
+@solara.component
 def Page():  # noqa: N802 - the name Solara serves
     """One session's page."""
     start = solara.use_memo(start_values, [])
     session = solara.use_memo(Session, [])
     first = solara.use_memo(lambda: build(start, session), [])
     market, set_market = solara.use_state(first)
-    week, set_week = solara.use_state(market.week)  # one change per shown week: one render
+    shown = solara.use_reactive(first.week)  # the week on screen: setting it redraws it
     version, set_version = solara.use_state(0)  # a lever moved
     playing, set_playing = solara.use_state(False)
     selected, set_selected = solara.use_state(None)
@@ -201,16 +214,34 @@ def Page():  # noqa: N802 - the name Solara serves
     lower, set_lower = solara.use_state("Service lane")
     m = market
 
+    def browser_pace() -> dict:
+        """The last week the browser painted, and a callback for the map to report it."""
+        state = {"week": -1, "event": threading.Event()}
+
+        def on_seen(value: int) -> None:
+            state["week"] = value
+            state["event"].set()
+
+        state["on_seen"] = on_seen
+        return state
+
+    seen = solara.use_memo(browser_pace, [])
+
     def actions() -> dict:
         """Callbacks that live as long as the market: the widgets' handlers stay put."""
         def step() -> None:
             m.step()
-            set_week(m.week)
+            shown.set(m.week)
+            if not m.running:  # the end: the buttons change
+                set_version(lambda n: n + 1)
 
         def reset(name: str | None = None) -> None:
             set_playing(False)
             set_selected(None)
-            set_market(build(start, session, name or m.preset))
+            new = build(start, session, name or m.preset)
+            seen["week"] = -1
+            set_market(new)
+            shown.set(new.week)
 
         def on_pick(data: dict) -> None:
             hit = inspect.pick(m, float(data.get("x", -1)), float(data.get("y", -1)))
@@ -226,36 +257,25 @@ def Page():  # noqa: N802 - the name Solara serves
     story_names = solara.use_memo(lambda: list(presets()), [])
     toggle = solara.use_memo(lambda: (lambda: set_playing(lambda p: not p)), [])
 
-    def browser_pace() -> dict:
-        """The last week the browser showed, and a callback for the map to report it."""
-        state = {"week": -1, "event": threading.Event()}
-
-        def on_seen(value: int) -> None:
-            state["week"] = value
-            state["event"].set()
-
-        state["on_seen"] = on_seen
-        return state
-
-    seen = solara.use_memo(browser_pace, [])
-
-    def play_loop() -> None:
+    def play_loop(cancel: threading.Event) -> None:
         if not playing:
             return
-        while m.running and playing_ref.current:
+        while m.running and playing_ref.current and not cancel.is_set():
+            # Every week drawn, and the next one simulated while the browser paints this
+            # one: step, wait until the browser reports the week on screen painted, show.
             m.step()
-            set_week(m.week)  # renders this week's page before the next one is stepped
-            # Every week drawn: step on while the browser shows the last week but one
-            # (one frame in flight: its drawing overlaps the next week's step).
             deadline = time.monotonic() + FRAME_WAIT_S
-            while seen["week"] < m.week - FRAMES_AHEAD and time.monotonic() < deadline:
+            while seen["week"] < shown.value and time.monotonic() < deadline:
                 seen["event"].wait(0.02)
                 seen["event"].clear()
+            shown.set(m.week)
         set_playing(False)
 
     playing_ref = solara.use_ref(playing)
     playing_ref.current = playing
-    solara.use_thread(play_loop, dependencies=[playing, m])
+    # Not intrusive: Solara's intrusive cancel traces every line the thread runs, which
+    # made the model's step three times slower and the page's render six times.
+    solara.use_thread(play_loop, dependencies=[playing, m], intrusive_cancel=False)
 
     solara.Title("cxsim: a trainer's market")
     solara.Style(CSS)
@@ -271,9 +291,7 @@ def Page():  # noqa: N802 - the name Solara serves
                           color="primary", disabled=not m.running)
             solara.Button("Step", on_click=act["step"], color="primary", outlined=True,
                           disabled=playing or not m.running)
-            solara.HTML(tag="div", classes=["cx-week"], style="font-size:16px;min-width:150px",
-                        unsafe_innerHTML=f"week <b class='cx-week-n'>{m.week}</b> of "
-                                         f"{m.horizon}")
+            WeekLabel(m, shown)
             solara.HTML(tag="div", style="font-size:14px;color:#333;flex:1",
                         unsafe_innerHTML=f"{m.with_.n:,} simulated customers for "
                                          f"{m.with_.cfg.market.households:,.0f} households, "
@@ -288,22 +306,20 @@ def Page():  # noqa: N802 - the name Solara serves
                                            on_value=set_left_tab, dense=True)
                 with solara.Column(classes=["cx-box"], style="flex:1;height:610px"):
                     if left_tab == "Story":
-                        StoryPanel(m, week)
+                        StoryPanel(m, shown)
                     elif left_tab == "Levers":
                         Levers(m, act["lever"], version)
                     else:
-                        _html(views.feed_html(m), "cx-feed-box")
+                        Feed(m, shown)
             with solara.Column(gap="4px", style="width:548px;height:660px"):
-                ClickMap.element(svg=places.map_svg(m, selected[1:] if selected and
-                                                    selected[0] == "customer" else None),
-                                 on_pick=act["pick"], week=m.week, on_seen=seen["on_seen"])
+                Map(m, selected, shown, act["pick"], seen["on_seen"])
                 solara.ToggleButtonsSingle(value=lower, values=["Journey", "Store",
                                                                 "Service lane"],
                                            on_value=set_lower, dense=True)
                 with solara.Column(classes=["cx-box"], style="flex:1;min-height:0"):
-                    Inspector(m, selected, lower, week, version)
+                    Inspector(m, selected, lower, shown, version)
             with solara.Column(gap="4px", style="width:392px;height:660px"):
                 solara.ToggleButtonsSingle(value=chart, values=list(CHARTS),
                                            on_value=set_chart, dense=True)
                 with solara.Column(classes=["cx-box"], style="flex:1;padding:2px"):
-                    _html(CHARTS[chart](m), f"cx-chart-{chart.lower()}")
+                    Chart(m, chart, shown)

@@ -23,6 +23,11 @@ NETWORK_NODES = 400
 MAP_W = 540.0  # px: the map card's width
 MAP_SIDE, MAP_TOP = 256.0, 24.0  # each of the two maps: side and top
 MAP_X0 = (8.0, 8.0 + MAP_SIDE + 12.0)  # left edges of the maps (without, with)
+MAP_HEIGHT = MAP_TOP + MAP_SIDE + 46  # the maps, their legend and the sample's size
+CODE_FIRST = "("
+"""A dot's code is one character from here on: 0 for no dealer yet, else 1 + the dealer's
+shape (0-3) x 11 + its satisfaction colour (0-10); 45 codes, none that JSON escapes."""
+_CODES = np.frombuffer(bytes(range(ord(CODE_FIRST), ord(CODE_FIRST) + 1 + 4 * 11)), np.uint8)
 _NET = {"x": 10.0, "y": 28.0, "side": 380.0}  # the network panel
 
 
@@ -32,7 +37,6 @@ class _Static:
 
     sample: np.ndarray  # customers drawn on the maps
     map_xy: tuple[np.ndarray, np.ndarray]  # their positions within a unit map (0..1)
-    map_moves: tuple[np.ndarray, np.ndarray]  # their "move to" commands, left and right map
     dealer_xy: tuple[np.ndarray, np.ndarray]
     net_nodes: np.ndarray  # customers in the network view
     net_xy: tuple[np.ndarray, np.ndarray]  # their positions in the network panel
@@ -95,9 +99,7 @@ def _static(m: PairedMarket) -> _Static:
         # A tie is long when it spans more than a fifth of the view (rewired ties).
         far = np.hypot(bx - ax, by - ay) > 0.2 * net["side"]
         edges, long_edges = "".join(segs[~far]), "".join(segs[far])
-    moves = tuple(svg.starts(MAP_X0[k] + ux * MAP_SIDE, MAP_TOP + uy * MAP_SIDE)
-                  for k in range(2))
-    st = _Static(sample=sample, map_xy=(ux, uy), map_moves=moves, dealer_xy=(dx, dy),
+    st = _Static(sample=sample, map_xy=(ux, uy), dealer_xy=(dx, dy),
                  net_nodes=nodes, net_xy=(nx_, ny_), net_moves=svg.starts(nx_, ny_),
                  net_edges=edges, net_long=long_edges,
                  net_dealer_xy=to_net(loc[:, 0], loc[:, 1]), net_ties=ties, net_side_km=side)
@@ -118,31 +120,49 @@ def dealer_xy(m: PairedMarket, arm: int) -> tuple[np.ndarray, np.ndarray]:
     return MAP_X0[arm] + st.dealer_xy[0] * MAP_SIDE, MAP_TOP + st.dealer_xy[1] * MAP_SIDE
 
 
-def map_svg(m: PairedMarket, selected: tuple[int, int] | None = None) -> str:
-    """Customers' homes coloured by satisfaction, shaped by their dealer; both arms.
-
-    ``selected``: (arm, customer) to ring, the one whose journey is open.
-    """
+def map_layout(m: PairedMarket) -> dict:
+    """What the browser needs once per market to draw the customers' dots on a canvas:
+    their positions on the left map ("x,y,x,y...", whole pixels; the right map is ``dx``
+    further),
+    the dot size, the map squares and the colours a dot's code stands for."""
     st = _static(m)
-    side, top = MAP_SIDE, MAP_TOP
-    r = 2.4 if st.sample.size <= 2_500 else 1.8
-    parts = []
-    for k, arm in enumerate(m.arms):
-        x0 = MAP_X0[k]
-        moves = st.map_moves[k]
-        parts.append(f'<rect x="{x0}" y="{top}" width="{side}" height="{side}" fill="#f7f7f7" '
-                     f'stroke="{svg.GRID}"/>')
-        parts.append(svg.text(x0, top - 7, m.labels[k].capitalize(), weight="bold"))
+    x, y = map_xy(m, 0)
+    # One string, not a list: a list's items would be walked by every render of the page.
+    xy = ",".join(map(str, np.column_stack([np.rint(x), np.rint(y)]).astype(int).ravel().tolist()))
+    return {"xy": xy, "dx": MAP_X0[1] - MAP_X0[0], "r": 2.4 if st.sample.size <= 2_500 else 1.8,
+            "grey_r": 1.2, "grey": "#bdbdbd", "background": "#f7f7f7",
+            "boxes": [[x0, MAP_TOP, MAP_SIDE] for x0 in MAP_X0], "shapes": list(svg.SHAPES),
+            "colours": list(svg.SATISFACTION_COLOURS), "first": ord(CODE_FIRST),
+            "width": MAP_W, "height": MAP_HEIGHT}
+
+
+def map_codes(m: PairedMarket) -> str:
+    """This week's dots, both maps (without, then with): one character per drawn customer."""
+    st = _static(m)
+    out = []
+    for arm in m.arms:
         pop = arm.population
         dealer = pop.selling_dealer[st.sample]
         bins = svg.satisfaction_bins(pop.satisfaction[st.sample])
-        parts.append(svg.markers_at(moves[dealer < 0], "circle", 1.2, "#bdbdbd"))
-        for j in range(arm.n_dealers):
-            shape = svg.shape_of(j)
-            mine = dealer == j
-            for b in np.unique(bins[mine]).tolist():
-                parts.append(svg.markers_at(moves[mine & (bins == b)], shape, r,
-                                            svg.SATISFACTION_COLOURS[b]))
+        code = np.where(dealer < 0, 0, 1 + (dealer % len(svg.SHAPES)) * 11 + bins)
+        out.append(_CODES[code].tobytes().decode("ascii"))
+    return "".join(out)
+
+
+
+def map_svg(m: PairedMarket, selected: tuple[int, int] | None = None) -> str:
+    """What lies on top of the customers' dots (:func:`map_codes`, drawn on a canvas):
+    the maps' frames and titles, the stores, the legend and the ring round ``selected``,
+    (arm, customer), the one whose journey is open. It changes only with the market or
+    the selection, so the page sends it again only then."""
+    st = _static(m)
+    side, top = MAP_SIDE, MAP_TOP
+    parts = []
+    for k in range(len(m.arms)):
+        x0 = MAP_X0[k]
+        parts.append(f'<rect x="{x0}" y="{top}" width="{side}" height="{side}" fill="none" '
+                     f'stroke="{svg.GRID}"/>')
+        parts.append(svg.text(x0, top - 7, m.labels[k].capitalize(), weight="bold"))
         dx, dy = dealer_xy(m, k)
         for j, name in enumerate(m.dealer_names):
             parts.append(f'<g class="cx-dealer" data-dealer="{j}" data-arm="{k}">' +
@@ -167,9 +187,8 @@ def map_svg(m: PairedMarket, selected: tuple[int, int] | None = None) -> str:
     w = m.with_.metrics.weight
     parts.append(svg.text(200, y + 18, f"{shown}, each for {w:,.3g} households",
                           size=svg.TICK, colour=svg.AXIS))
-    return svg.document(MAP_W, y + 26, "".join(parts), cls="cx-map",
-                        label="Map of customers by satisfaction and dealer",
-                        extra=f' data-week="{m.week}"')
+    return svg.document(MAP_W, MAP_HEIGHT, "".join(parts), cls="cx-map",
+                        label="Map of customers by satisfaction and dealer")
 
 
 # -- the social network ---------------------------------------------------------------------
