@@ -34,58 +34,93 @@ TEMPLATE = """
 module.exports = {
   watch: {
     frame: function () { this.draw(); },
-    geometry: function () { this.xy = null; this.draw(); }
+    geometry: function () { this.xy = null; this.sprites = null; this.draw(); }
   },
   mounted: function () { this.draw(); },
   methods: {
+    shape: function (ctx, shape, x, y, r) {
+      if (shape === "circle") { ctx.moveTo(x + r, y); ctx.arc(x, y, r, 0, 2 * Math.PI); }
+      else if (shape === "square") { ctx.rect(x - r, y - r, 2 * r, 2 * r); }
+      else if (shape === "triangle") {
+        const h = 1.15 * r, w = 0.87 * h;
+        ctx.moveTo(x, y - h); ctx.lineTo(x + w, y + 0.5 * h); ctx.lineTo(x - w, y + 0.5 * h);
+        ctx.closePath();
+      } else {
+        const q = 1.2 * r;
+        ctx.moveTo(x, y - q); ctx.lineTo(x + q, y); ctx.lineTo(x, y + q); ctx.lineTo(x - q, y);
+        ctx.closePath();
+      }
+    },
+    rgba: function (hex) {  // "#rrggbb" as one pixel of an ImageData, whatever the byte order
+      const px = new Uint8ClampedArray([parseInt(hex.slice(1, 3), 16),
+        parseInt(hex.slice(3, 5), 16), parseInt(hex.slice(5, 7), 16), 255]);
+      return new Uint32Array(px.buffer)[0];
+    },
+    // Each code's shape as the pixels it covers (drawn once, without anti-aliasing, as
+    // the SVG's dots were): a week then only writes pixels, about 40 times faster than
+    // a software canvas filling 4,000 small paths.
+    makeSprites: function (L, dpr) {
+      const out = [];
+      for (let code = 0; 45 > code; code++) {
+        const r = code === 0 ? L.grey_r : L.r, half = Math.ceil((1.45 * r + 1) * dpr);
+        const c = new OffscreenCanvas(2 * half, 2 * half), ctx = c.getContext("2d");
+        ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+        ctx.beginPath();
+        this.shape(ctx, code === 0 ? "circle" : L.shapes[Math.floor((code - 1) / 11)],
+                   half / dpr, half / dpr, r);
+        ctx.fill();
+        const a = ctx.getImageData(0, 0, 2 * half, 2 * half).data, dx = [], dy = [];
+        for (let y = 0; 2 * half > y; y++) {
+          for (let x = 0; 2 * half > x; x++) {
+            if (a[4 * (y * 2 * half + x) + 3] >= 128) { dx.push(x - half); dy.push(y - half); }
+          }
+        }
+        out.push({dx: dx, dy: dy,
+                  colour: this.rgba(code === 0 ? L.grey : L.colours[(code - 1) % 11])});
+      }
+      return out;
+    },
     draw: function () {
       const L = this.geometry, F = this.frame, c = this.$refs.dots;
       if (!c || !L || !L.xy) { return; }
+      const dpr = window.devicePixelRatio || 1, W = Math.round(L.width * dpr);
+      const H = Math.round(L.height * dpr);
       if (!this.xy) { this.xy = Int16Array.from(L.xy.split(","), Number); }
-      const dpr = window.devicePixelRatio || 1;
-      if (c.width !== Math.round(L.width * dpr) || c.height !== Math.round(L.height * dpr)) {
-        c.width = Math.round(L.width * dpr); c.height = Math.round(L.height * dpr);
-        c.style.width = L.width + "px"; c.style.height = L.height + "px";
+      if (!this.sprites || this.dpr !== dpr) {
+        this.sprites = this.makeSprites(L, dpr); this.dpr = dpr;
       }
-      const ctx = c.getContext("2d");
-      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-      ctx.clearRect(0, 0, L.width, L.height);
-      ctx.fillStyle = L.background;
-      for (const b of L.boxes) { ctx.fillRect(b[0], b[1], b[2], b[2]); }
-      const codes = F.codes || "", xy = this.xy, n = xy.length / 2, nc = 1 + 4 * 11;
-      const buckets = [];
-      for (let k = 0; nc > k; k++) { buckets.push([]); }
+      if (c.width !== W || c.height !== H) {
+        c.width = W; c.height = H; c.style.width = L.width + "px"; c.style.height = L.height + "px";
+      }
+      const ctx = c.getContext("2d"), img = ctx.createImageData(W, H);
+      const buf = new Uint32Array(img.data.buffer), bg = this.rgba(L.background);
+      for (const b of L.boxes) {
+        const x0 = Math.round(b[0] * dpr), y0 = Math.round(b[1] * dpr), s = Math.round(b[2] * dpr);
+        for (let y = y0; y0 + s > y; y++) { buf.fill(bg, y * W + x0, y * W + x0 + s); }
+      }
+      const codes = F.codes || "", xy = this.xy, n = xy.length / 2, nc = this.sprites.length;
+      // In order of code: the grey ones below, then by shape and colour, as the SVG was.
+      const order = [];
+      for (let k = 0; nc > k; k++) { order.push([]); }
       for (let k = 0; codes.length > k * n; k++) {
         for (let i = 0; n > i; i++) {
           const code = codes.charCodeAt(k * n + i) - L.first;
-          if (code >= 0 && nc > code) { buckets[code].push(xy[2 * i] + k * L.dx, xy[2 * i + 1]); }
+          if (code >= 0 && nc > code) { order[code].push(xy[2 * i] + k * L.dx, xy[2 * i + 1]); }
         }
       }
       for (let code = 0; nc > code; code++) {
-        const p = buckets[code];
-        if (!p.length) { continue; }
-        const shape = code === 0 ? "circle" : L.shapes[Math.floor((code - 1) / 11)];
-        const r = code === 0 ? L.grey_r : L.r;
-        ctx.beginPath();
+        const p = order[code], s = this.sprites[code], m = s.dx.length, colour = s.colour;
         for (let i = 0; p.length > i; i += 2) {
-          const x = p[i], y = p[i + 1];
-          if (shape === "circle") { ctx.moveTo(x + r, y); ctx.arc(x, y, r, 0, 2 * Math.PI); }
-          else if (shape === "square") { ctx.rect(x - r, y - r, 2 * r, 2 * r); }
-          else if (shape === "triangle") {
-            const h = 1.15 * r, w = 0.87 * h;
-            ctx.moveTo(x, y - h); ctx.lineTo(x + w, y + 0.5 * h); ctx.lineTo(x - w, y + 0.5 * h);
-            ctx.closePath();
-          } else {
-            const q = 1.2 * r;
-            ctx.moveTo(x, y - q); ctx.lineTo(x + q, y); ctx.lineTo(x, y + q); ctx.lineTo(x - q, y);
-            ctx.closePath();
+          const x = Math.round(p[i] * dpr), y = Math.round(p[i + 1] * dpr);
+          for (let j = 0; m > j; j++) {
+            const px = x + s.dx[j], py = y + s.dy[j];
+            if (px >= 0 && W > px && py >= 0 && H > py) { buf[py * W + px] = colour; }
           }
         }
-        ctx.fillStyle = code === 0 ? L.grey : L.colours[(code - 1) % 11];
-        ctx.fill();
       }
-      // No "less than" signs in this script: the template parser would take them for tags.
+      ctx.putImageData(img, 0, 0);
       const week = F.week;
+      // No "less than" signs in this script: the template parser would take them for tags.
       // Reported from the next animation frame: what is on the page then is what gets painted.
       window.requestAnimationFrame(() => { this.seen = week; });
     }
