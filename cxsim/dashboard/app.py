@@ -38,6 +38,7 @@ from cxsim.dashboard.market import (
     Session,
     presets,
 )
+from cxsim.dashboard.weekly import CHARTS, HINT, Screen, drawn, inspector, prefetch
 
 WATCH = 600
 """Customers whose journeys are recorded (the first ones; homes are random, so they are
@@ -46,8 +47,6 @@ FRAME_WAIT_S = 1.0
 """While playing, the longest wait for the browser to show a week before the next."""
 SPEND_MAX = 400  # k$ a year, top of each spend slider
 BAYS_MAX = 30  # extra service bays, top of the bays slider
-CHARTS = {"Profit": views.lift_svg, "Share": views.share_svg, "Scores": views.kpis_svg,
-          "Funnel": views.funnel_svg, "Network": places.network_svg}
 CSS = """
 .cx-page { font-size: 14px; }
 .cx-page .v-label, .cx-page .v-btn, .cx-page .v-select__selection { font-size: 14px !important; }
@@ -98,7 +97,7 @@ def StoryPanel(m: PairedMarket, shown: solara.Reactive[int]):  # noqa: N802 - So
           f'font-weight:bold;margin-bottom:2px">{title}</div>{idea}'
           f'<div class="cx-narrative" style="margin-top:4px">{narrative}</div></div>',
           "cx-story-box", "font-size:14px;line-height:1.35")
-    _html(views.lift_html(m), "cx-lift-box", "margin-top:6px")
+    _html(drawn(m, views.lift_html), "cx-lift-box", "margin-top:6px")
 
 
 @solara.component
@@ -151,16 +150,11 @@ def Inspector(m: PairedMarket, selected, tab: str,  # noqa: N802 - Solara style
     """The journey of the picked customer, the picked store, or the service lane
     (redrawn each week, and when a lever moves: ``version``)."""
     shown.value  # noqa: B018 - read: redraw when the week on screen changes
-    if tab == "Service lane":
-        j = selected[2] if selected and selected[0] == "dealer" else m.focal
-        _html(inspect.lane_svg(m, j), "cx-lane-box")
-    elif selected is None:
-        _html("Click a customer on either map to follow their journey, or a store to see "
-              "its touchpoints.", "cx-hint", "font-size:14px;color:#333")
-    elif selected[0] == "customer":
-        _html(inspect.journey_html(m, selected[1], selected[2]), "cx-journey-box")
+    fn, args, cls = inspector(m, Screen(lower=tab, selected=selected))
+    if fn is None:
+        _html(HINT, cls, "font-size:14px;color:#333")
     else:
-        _html(inspect.dealer_html(m, selected[1], selected[2]), "cx-dealer-box")
+        _html(drawn(m, fn, *args), cls)
 
 
 @solara.component
@@ -175,14 +169,14 @@ def WeekLabel(m: PairedMarket, shown: solara.Reactive[int]):  # noqa: N802 - Sol
 def Feed(m: PairedMarket, shown: solara.Reactive[int]):  # noqa: N802 - Solara style
     """The word-of-mouth feed."""
     shown.value  # noqa: B018 - read: redraw when the week on screen changes
-    _html(views.feed_html(m), "cx-feed-box")
+    _html(drawn(m, views.feed_html), "cx-feed-box")
 
 
 @solara.component
 def Chart(m: PairedMarket, name: str, shown: solara.Reactive[int]):  # noqa: N802
     """The chart chosen on the right."""
     shown.value  # noqa: B018 - read: redraw when the week on screen changes
-    _html(CHARTS[name](m), f"cx-chart-{name.lower()}")
+    _html(drawn(m, CHARTS[name]), f"cx-chart-{name.lower()}")
 
 
 @solara.component
@@ -194,7 +188,7 @@ def Map(m: PairedMarket, selected, shown: solara.Reactive[int], on_pick,  # noqa
     ring = selected[1:] if selected and selected[0] == "customer" else None
     overlay = solara.use_memo(lambda: places.map_svg(m, ring), [m, ring])
     MapCanvas.element(geometry=layout, svg=overlay,
-                      frame={"week": m.week, "codes": places.map_codes(m)},
+                      frame={"week": m.week, "codes": drawn(m, places.map_codes)},
                       on_pick=on_pick, on_seen=on_seen)
 
 
@@ -264,6 +258,7 @@ def Page():  # noqa: N802 - the name Solara serves
             # Every week drawn, and the next one simulated while the browser paints this
             # one: step, wait until the browser reports the week on screen painted, show.
             m.step()
+            prefetch(m, screen.current)
             deadline = time.monotonic() + FRAME_WAIT_S
             while seen["week"] < shown.value and time.monotonic() < deadline:
                 seen["event"].wait(0.02)
@@ -271,6 +266,8 @@ def Page():  # noqa: N802 - the name Solara serves
             shown.set(m.week)
         set_playing(False)
 
+    screen = solara.use_ref(Screen())
+    screen.current = Screen(left_tab, lower, chart, selected)
     playing_ref = solara.use_ref(playing)
     playing_ref.current = playing
     # Not intrusive: Solara's intrusive cancel traces every line the thread runs, which

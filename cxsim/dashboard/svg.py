@@ -192,13 +192,10 @@ class Panel:
         if not ok.any():
             return ""
         px, py = self.px(xs), self.py(ys)
-        d, pen = [], False
-        for good, a, b in zip(ok.tolist(), px.tolist(), py.tolist(), strict=True):
-            if not good:
-                pen = False
-                continue
-            d.append(f"{'L' if pen else 'M'}{a:.1f} {b:.1f}")
-            pen = True
+        # a run of finite points per "M": split where a value is missing
+        cuts = np.flatnonzero(np.diff(ok.astype(np.int8)) != 0) + 1
+        d = [relative_path(px[a:b], py[a:b]) for a, b in zip(
+            np.r_[0, cuts].tolist(), np.r_[cuts, ok.size].tolist(), strict=True) if ok[a]]
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         c = f' class="{cls}"' if cls else ""
         op = f' stroke-opacity="{opacity:g}"' if opacity < 1 else ""
@@ -213,9 +210,37 @@ class Panel:
             return ""
         px, py = self.px(xs[ok]), self.py(ys[ok])
         base = float(self.py(min(max(0.0, self.ylim[0]), self.ylim[1])))
-        pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(px.tolist(), py.tolist(), strict=True))
-        return (f'<polygon points="{px[0]:.1f},{base:.1f} {pts} {px[-1]:.1f},{base:.1f}" '
-                f'fill="{colour}" fill-opacity="{opacity:g}" stroke="none"/>')
+        d = relative_path(np.r_[px[0], px, px[-1]], np.r_[base, py, base])
+        return (f'<path d="{d}z" fill="{colour}" fill-opacity="{opacity:g}" stroke="none"/>')
+
+
+def _tenths(t: int) -> str:
+    sign, (i, f) = ("-" if t < 0 else ""), divmod(abs(t), 10)
+    return f"{sign}{i}" if f == 0 else f"{sign}{i if i else ''}.{f}"
+
+
+_STEPS = 4_000  # tenths of a pixel: steps this small are looked up, not formatted
+_STEP_TEXT = [(v if v[0] == "-" else " " + v) for v in map(_tenths, range(-_STEPS, _STEPS + 1))]
+
+
+def relative_path(xs: np.ndarray, ys: np.ndarray) -> str:
+    """"M" to the first point, then "l" steps to the others, in tenths of a pixel: about
+    half the text of absolute coordinates (a chart is sent to the browser every week).
+
+    >>> relative_path(np.array([10.0, 11.23, 12.5]), np.array([5.0, 4.71, 5.0]))
+    'M10 5l 1.2-.3 1.3 .3'
+    """
+    qx, qy = np.rint(np.asarray(xs) * 10).astype(np.int64), np.rint(np.asarray(ys) * 10).astype(
+        np.int64)
+    steps = np.column_stack([np.diff(qx), np.diff(qy)]).ravel()
+    head = f"M{_tenths(int(qx[0]))} {_tenths(int(qy[0]))}"
+    if steps.size == 0:
+        return head
+    if np.abs(steps).max() > _STEPS:
+        return head + "l" + "".join((v if v[0] == "-" else " " + v)
+                                    for v in map(_tenths, steps.tolist()))
+    text = _STEP_TEXT
+    return head + "l" + "".join([text[t] for t in (steps + _STEPS).tolist()])
 
 
 def legend(items: Sequence[tuple[str, str, str]], x: float, y: float, *,
