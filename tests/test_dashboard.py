@@ -138,6 +138,21 @@ def test_live_levers_change_only_the_programme_arm():
     assert m.without.friction == m.with_.friction < 0.6
 
 
+def test_programme_runs_at_every_store_the_config_names():
+    m = PairedMarket(preset="pays_back", customers=SMALL, seed=1,
+                     extra=["investment.stores=['Dealer A','Dealer B']"])
+    assert m.stores == [0, 1]
+    m.set_bays(2)
+    for _ in range(6):
+        m.step()
+    a, b = series(m)
+    assert (b.cum_invest[-1, :2] > 0).all() and b.cum_invest[-1, 2] == 0
+    assert np.allclose(b.cum_invest[-1, 0], b.cum_invest[-1, 1])  # the same programme each
+    assert (a.cum_invest[-1] == 0).all()
+    base = [d.spec.bays for d in m.with_.dealer_list]
+    assert [d.bays for d in m.with_.dealer_list] == [base[0] + 2, base[1] + 2, base[2]]
+
+
 def test_bays_lever_adds_bays_to_the_lane_and_prices_them():
     m = PairedMarket(customers=SMALL)
     m.step()

@@ -126,8 +126,9 @@ def Levers(m: PairedMarket, on_change, version: int):  # noqa: N802 - Solara sty
     base_bays = m.with_.dealer_list[m.focal].spec.bays
     solara.HTML(tag="div", classes=["cx-programme-total"], style="font-size:14px",
                 unsafe_innerHTML=(
-                    f"<b>{m.focal_name()}</b>: {m.planned_cost():,.0f} k$ a year, from the next "
-                    f"week ({m.labels[1]} only); quality follows over months."))
+                    f"<b>{', '.join(m.dealer_names[j] for j in m.stores)}</b>: "
+                    f"{m.planned_cost():,.0f} k$ a year{' each' if len(m.stores) > 1 else ''}, "
+                    f"from the next week ({m.labels[1]} only); quality follows over months."))
     with solara.Column(gap="0px", style="padding-right:8px"):
         solara.SliderInt(f"Service bays: {base_bays + lv.programme.extra_bays}",
                          value=int(lv.programme.extra_bays), on_value=set_bays, min=0,
