@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 
 import solara
 
@@ -38,6 +37,7 @@ from cxsim.dashboard.market import (
     Session,
     presets,
 )
+from cxsim.dashboard.pace import Pace, Painted
 from cxsim.dashboard.weekly import CHARTS, HINT, Screen, drawn, inspector, prefetch
 
 WATCH = 600
@@ -181,8 +181,7 @@ def Chart(m: PairedMarket, name: str, shown: solara.Reactive[int]):  # noqa: N80
 
 
 @solara.component
-def Map(m: PairedMarket, selected, shown: solara.Reactive[int], on_pick,  # noqa: N802
-        on_seen):
+def Map(m: PairedMarket, selected, shown: solara.Reactive[int], on_pick):  # noqa: N802
     """Both markets' customers: dots on a canvas, stores and legend on top."""
     shown.value  # noqa: B018 - read: redraw when the week on screen changes
     layout = solara.use_memo(lambda: places.map_layout(m), [m])
@@ -190,7 +189,14 @@ def Map(m: PairedMarket, selected, shown: solara.Reactive[int], on_pick,  # noqa
     overlay = solara.use_memo(lambda: places.map_svg(m, ring), [m, ring])
     MapCanvas.element(geometry=layout, svg=overlay,
                       frame={"week": m.week, "codes": drawn(m, places.map_codes)},
-                      on_pick=on_pick, on_seen=on_seen)
+                      on_pick=on_pick)
+
+
+@solara.component
+def WeekPainted(m: PairedMarket, shown: solara.Reactive[int], on_seen):  # noqa: N802
+    """Reports each week the browser paints (last on the page: sent last)."""
+    shown.value  # noqa: B018 - read: redraw when the week on screen changes
+    Painted.element(week=m.week, on_seen=on_seen)
 
 
 @solara.component
@@ -209,18 +215,7 @@ def Page():  # noqa: N802 - the name Solara serves
     lower, set_lower = solara.use_state("Service lane")
     m = market
 
-    def browser_pace() -> dict:
-        """The last week the browser painted, and a callback for the map to report it."""
-        state = {"week": -1, "event": threading.Event()}
-
-        def on_seen(value: int) -> None:
-            state["week"] = value
-            state["event"].set()
-
-        state["on_seen"] = on_seen
-        return state
-
-    seen = solara.use_memo(browser_pace, [])
+    pace = solara.use_memo(Pace, [])
 
     def actions() -> dict:
         """Callbacks that live as long as the market: the widgets' handlers stay put."""
@@ -234,7 +229,7 @@ def Page():  # noqa: N802 - the name Solara serves
             set_playing(False)
             set_selected(None)
             new = build(start, session, name or m.preset)
-            seen["week"] = -1
+            pace.reset()
             set_market(new)
             shown.set(new.week)
 
@@ -260,10 +255,7 @@ def Page():  # noqa: N802 - the name Solara serves
             # one: step, wait until the browser reports the week on screen painted, show.
             m.step()
             prefetch(m, screen.current)
-            deadline = time.monotonic() + FRAME_WAIT_S
-            while seen["week"] < shown.value and time.monotonic() < deadline:
-                seen["event"].wait(0.02)
-                seen["event"].clear()
+            pace.wait(shown.value, FRAME_WAIT_S)
             shown.set(m.week)
         set_playing(False)
 
@@ -310,7 +302,7 @@ def Page():  # noqa: N802 - the name Solara serves
                     else:
                         Feed(m, shown)
             with solara.Column(gap="4px", style="width:548px;height:660px"):
-                Map(m, selected, shown, act["pick"], seen["on_seen"])
+                Map(m, selected, shown, act["pick"])
                 solara.ToggleButtonsSingle(value=lower, values=["Journey", "Store",
                                                                 "Service lane"],
                                            on_value=set_lower, dense=True)
@@ -321,3 +313,4 @@ def Page():  # noqa: N802 - the name Solara serves
                                            on_value=set_chart, dense=True)
                 with solara.Column(classes=["cx-box"], style="flex:1;padding:2px"):
                     Chart(m, chart, shown)
+        WeekPainted(m, shown, pace.on_seen)

@@ -9,9 +9,7 @@ customers), drawn on a ``<canvas>`` by a few lines of JavaScript. The SVG on top
 (frames, stores, legend, the ring round a picked customer) changes only with the
 market or a click, and a widget sends only the traits that changed.
 
-The widget also reports where it was clicked (``pick``, in its own pixels) and
-which week the browser has painted (``seen``): the play loop sends a week only
-once the last one is on screen, so every week is drawn.
+The widget also reports where it was clicked (``pick``, in its own pixels).
 """
 
 from __future__ import annotations
@@ -119,10 +117,7 @@ module.exports = {
         }
       }
       ctx.putImageData(img, 0, 0);
-      const week = F.week;
       // No "less than" signs in this script: the template parser would take them for tags.
-      // Reported from the next animation frame: what is on the page then is what gets painted.
-      window.requestAnimationFrame(() => { this.seen = week; });
     }
   }
 }
@@ -131,11 +126,10 @@ module.exports = {
 
 class MapCanvas(v.VuetifyTemplate):
     """The two maps. ``geometry``: once per market; ``frame``: {"week", "codes"} each week;
-    ``svg``: what lies on top; ``pick``: the last click; ``seen``: the week painted."""
+    ``svg``: what lies on top; ``pick``: the last click."""
 
     template = traitlets.Unicode(TEMPLATE).tag(sync=True)
     geometry = traitlets.Dict(default_value={}).tag(sync=True)
     frame = traitlets.Dict(default_value={"week": -1, "codes": ""}).tag(sync=True)
     svg = traitlets.Unicode("").tag(sync=True)
     pick = traitlets.Dict(default_value={}).tag(sync=True)
-    seen = traitlets.Int(-1).tag(sync=True)
