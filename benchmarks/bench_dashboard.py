@@ -42,7 +42,7 @@ def bench_page(customers: int, weeks: int = 100) -> dict:
     import ipyvuetify as v
     import solara
 
-    from cxsim.dashboard import places, views
+    from cxsim.dashboard import inspect, places, views
     from cxsim.dashboard.app import WATCH, Page
     from cxsim.dashboard.market import PairedMarket
 
@@ -51,11 +51,15 @@ def bench_page(customers: int, weeks: int = 100) -> dict:
         _, rc = solara.render(Page(), handle_error=False)
     first = time.perf_counter() - t0
     step = rc.find(v.Btn, children=["Step"]).widget
+    # One render a week, as on the server: there Solara batches the redraws a week's
+    # reactive variable sets off; without a server each reader would render on its own.
     for _ in range(5):  # warm caches
-        step.click()
+        with rc:
+            step.click()
     t0 = time.perf_counter()
     for _ in range(weeks):
-        step.click()
+        with rc:
+            step.click()
     page = (time.perf_counter() - t0) / weeks
     rc.close()
 
@@ -66,9 +70,10 @@ def bench_page(customers: int, weeks: int = 100) -> dict:
     model = (time.perf_counter() - t0) / weeks
     t0 = time.perf_counter()
     for _ in range(weeks):
-        places.map_svg(m)
+        places.map_codes(m)
         views.lift_svg(m)
         views.lift_html(m)
+        inspect.lane_svg(m, m.focal)
         m._dashboard_frame = None  # recompute the series each time, as a new week would
     drawing = (time.perf_counter() - t0) / weeks
     return {"customers": customers, "first_s": first, "page_ms": 1e3 * page,
@@ -184,7 +189,8 @@ def main() -> None:
         r = bench_page(n, args.weeks)
         print(f"{n:>10,} {r['page_ms']:>13.1f} {r['model_ms']:>9.1f} {r['views_ms']:>9.1f} "
               f"{1e3 / r['page_ms']:>15.1f} {r['first_s']:>15.2f}")
-    print("views: the map, the profit chart and its words (what the first screen redraws)")
+    print("views: the map's dots, the profit chart, its words and the service lane (what "
+          "the first screen redraws)")
     if not args.browser:
         return
     versions = {"this": None} if args.against is None else {"this": None,
