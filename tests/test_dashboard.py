@@ -277,8 +277,11 @@ def _render_page():
 
 
 def _html_with(rc, cls: str) -> list[str]:
-    return [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets
+    from cxsim.dashboard.layers import LayeredSvg
+
+    html = [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets
             if cls in (w.unsafe_innerHTML or "") or cls in (w.attributes or {}).get("class", "")]
+    return html + [w.base + w.layer for w in rc.find(LayeredSvg).widgets if cls in w.base]
 
 
 def _tab(rc, label: str) -> None:

@@ -29,6 +29,7 @@ import solara
 
 from cxsim.config import TOUCHPOINTS
 from cxsim.dashboard import export, inspect, places, views
+from cxsim.dashboard.layers import LayeredSvg
 from cxsim.dashboard.mapview import MapCanvas
 from cxsim.dashboard.market import (
     DEFAULT_CUSTOMERS,
@@ -38,7 +39,7 @@ from cxsim.dashboard.market import (
     presets,
 )
 from cxsim.dashboard.pace import Pace, Painted
-from cxsim.dashboard.weekly import CHARTS, HINT, Screen, drawn, inspector, prefetch
+from cxsim.dashboard.weekly import CHARTS, HINT, Screen, drawn, inspector, layered, prefetch
 
 WATCH = 600
 """Customers whose journeys are recorded (the first ones; homes are random, so they are
@@ -83,6 +84,12 @@ def build(start: dict, session: Session, preset: str | None = None) -> PairedMar
 
 def _html(content: str, cls: str, style: str = "") -> None:
     solara.HTML(tag="div", unsafe_innerHTML=content, classes=[cls], style=style)
+
+
+def _layers(m: PairedMarket, fn, args: tuple, cls: str) -> None:
+    """A chart whose data layer alone is sent again when only the data moved."""
+    base, data = drawn(m, layered, fn, *args)
+    LayeredSvg.element(base=base, layer=data, box=cls)
 
 
 @solara.component
@@ -154,6 +161,8 @@ def Inspector(m: PairedMarket, selected, tab: str,  # noqa: N802 - Solara style
     fn, args, cls = inspector(m, Screen(lower=tab, selected=selected))
     if fn is None:
         _html(HINT, cls, "font-size:14px;color:#333")
+    elif fn is inspect.lane_svg:
+        _layers(m, fn, args, cls)
     else:
         _html(drawn(m, fn, *args), cls)
 
@@ -177,7 +186,7 @@ def Feed(m: PairedMarket, shown: solara.Reactive[int]):  # noqa: N802 - Solara s
 def Chart(m: PairedMarket, name: str, shown: solara.Reactive[int]):  # noqa: N802
     """The chart chosen on the right."""
     shown.value  # noqa: B018 - read: redraw when the week on screen changes
-    _html(drawn(m, CHARTS[name]), f"cx-chart-{name.lower()}")
+    _layers(m, CHARTS[name], (), f"cx-chart-{name.lower()}")
 
 
 @solara.component

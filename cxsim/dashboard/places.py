@@ -219,10 +219,11 @@ def network_svg(m: PairedMarket) -> str:
     bins = svg.satisfaction_bins(sat)
     has = pop.selling_dealer[st.net_nodes] >= 0
     nx_, ny_ = st.net_xy
-    parts.append(svg.markers_at(st.net_moves[~has], "circle", 2.0, "#bdbdbd"))
+    dots = [svg.markers_at(st.net_moves[~has], "circle", 2.0, "#bdbdbd")]
     for b in np.unique(bins[has]).tolist():
-        parts.append(svg.markers_at(st.net_moves[has & (bins == b)], "circle", 3.4,
-                                    svg.SATISFACTION_COLOURS[b]))
+        dots.append(svg.markers_at(st.net_moves[has & (bins == b)], "circle", 3.4,
+                                   svg.SATISFACTION_COLOURS[b]))
+    parts.append(svg.data("".join(dots)))
     # This week's tellers (from the feed) get a ring.
     last = m.week - 1
     tellers = [e["teller"] for e in (arm.feed or ()) if e.get("week") == last]
@@ -232,7 +233,8 @@ def network_svg(m: PairedMarket) -> str:
         if idx:
             ring = "".join(f"M{nx_[i] - 5.5:.1f} {ny_[i]:.1f}a5.5 5.5 0 1 0 11 0a5.5 5.5 0 1 0 "
                            f"-11 0z" for i in idx)
-            parts.append(f'<path d="{ring}" fill="none" stroke="#000" stroke-width="1.5"/>')
+            parts.append(svg.data(f'<path d="{ring}" fill="none" stroke="#000" '
+                                  f'stroke-width="1.5"/>'))
     dxy = st.net_dealer_xy
     for j, name in enumerate(m.dealer_names):
         if x0 <= dxy[0][j] <= x0 + side and y0 <= dxy[1][j] <= y0 + side:
@@ -249,7 +251,7 @@ def network_svg(m: PairedMarket) -> str:
         f"Ringed: told someone in week {max(last, 0)} ({len(tellers)} in the market).",
         f"Satisfied (7+): {happy:.0%} of those with a dealer." if np.isfinite(happy) else "",
     ]
-    for i, line in enumerate(notes):
-        parts.append(svg.text(x0, ty + 19 * i, line, size=svg.TICK))
+    parts.append(svg.data("".join(svg.text(x0, ty + 19 * i, line, size=svg.TICK)
+                                  for i, line in enumerate(notes))))
     return svg.document(W, height, "".join(parts), cls="cx-network",
                         label="Social network of customers", extra=f' data-week="{m.week}"')

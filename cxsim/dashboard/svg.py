@@ -70,6 +70,11 @@ def document(width: float, height: float, body: str, *, cls: str = "", label: st
             f'{aria}{extra}>{body}</svg>')
 
 
+def data(body: str) -> str:
+    """What changes with the data (a layer of its own on the page: :mod:`.layers`)."""
+    return f'<g class="cx-data">{body}</g>' if body else ""
+
+
 def text(x: float, y: float, s: str, *, size: float = BODY, anchor: str = "start",
          colour: str = TEXT, weight: str = "normal", cls: str = "") -> str:
     c = f' class="{cls}"' if cls else ""
@@ -199,8 +204,8 @@ class Panel:
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         c = f' class="{cls}"' if cls else ""
         op = f' stroke-opacity="{opacity:g}"' if opacity < 1 else ""
-        return (f'<path d="{"".join(d)}" fill="none" stroke="{colour}" '
-                f'stroke-width="{width:g}" stroke-linejoin="round"{dash_attr}{op}{c}/>')
+        return data(f'<path d="{"".join(d)}" fill="none" stroke="{colour}" '
+                    f'stroke-width="{width:g}" stroke-linejoin="round"{dash_attr}{op}{c}/>')
 
     def area(self, xs: np.ndarray, ys: np.ndarray, colour: str, opacity: float = 0.25) -> str:
         """Filled area between the values and zero (finite points only)."""
@@ -211,7 +216,7 @@ class Panel:
         px, py = self.px(xs[ok]), self.py(ys[ok])
         base = float(self.py(min(max(0.0, self.ylim[0]), self.ylim[1])))
         d = relative_path(np.r_[px[0], px, px[-1]], np.r_[base, py, base])
-        return (f'<path d="{d}z" fill="{colour}" fill-opacity="{opacity:g}" stroke="none"/>')
+        return data(f'<path d="{d}z" fill="{colour}" fill-opacity="{opacity:g}" stroke="none"/>')
 
 
 def _tenths(t: int) -> str:

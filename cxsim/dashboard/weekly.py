@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cxsim.dashboard import inspect, places, views
+from cxsim.dashboard.layers import split
 from cxsim.dashboard.market import PairedMarket
 
 CHARTS: dict[str, Callable[[PairedMarket], str]] = {
@@ -42,6 +43,11 @@ def drawn(m: PairedMarket, fn: Callable[..., str], *args) -> str:
     if out is None:
         out = cache[1][(fn, args)] = fn(m, *args)
     return out
+
+
+def layered(m: PairedMarket, fn: Callable[..., str], *args) -> tuple[str, str]:
+    """``fn``'s SVG as (base, data) layers (:func:`cxsim.dashboard.layers.split`)."""
+    return split(drawn(m, fn, *args))
 
 
 def inspector(m: PairedMarket, screen: Screen) -> tuple[Callable[..., str] | None, tuple, str]:
