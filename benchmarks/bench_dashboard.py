@@ -39,6 +39,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 def bench_page(customers: int, weeks: int = 100) -> dict:
     """Server-side weekly cost of the page: model, views, and the whole render."""
     os.environ["CXSIM_DASHBOARD_CUSTOMERS"] = str(customers)
+    os.environ.setdefault("REACTON_FAST", "1")  # the renderer cxsim-dashboard serves with
     import ipyvuetify as v
     import solara
 
