@@ -1,8 +1,11 @@
-"""Where customers are: the two maps and the social network, as SVG.
+"""Where customers are: the two maps and the social network.
 
 Everything these views need that does not change while the market runs (who
 is drawn on the map, the network's ties) is computed once per market and kept
-on it; a frame only recolours the customers.
+on it; a week only recolours the customers. The maps' dots are drawn by the
+browser (:mod:`cxsim.dashboard.mapview`) from :func:`map_layout` (once per
+market) and :func:`map_codes` (each week), under :func:`map_svg`; the network
+is one SVG whose dots are its data layer (:mod:`cxsim.dashboard.layers`).
 """
 
 from __future__ import annotations

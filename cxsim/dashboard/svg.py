@@ -1,7 +1,7 @@
 """A few SVG drawing helpers: panels with axes, lines, bars, markers, legends.
 
-The dashboard draws its live charts as SVG text on the server: a week's frame
-for 2,000 customers is built in a few milliseconds, needs nothing from a CDN
+The dashboard draws its live charts as SVG text on the server: a week's charts
+are built in a few milliseconds, need nothing from a CDN
 (the page works offline) and is redrawn by the browser at once. matplotlib,
 tried first for the live charts (Mesa's ``make_plot_component`` and
 ``solara.FigureMatplotlib`` both draw through it), takes 90-120 ms to redraw one
