@@ -239,12 +239,13 @@ def network_svg(m: PairedMarket) -> str:
             parts.append(svg.data(f'<path d="{ring}" fill="none" stroke="#000" '
                                   f'stroke-width="1.5"/>'))
     dxy = st.net_dealer_xy
-    for j, name in enumerate(m.dealer_names):
+    for j, name in enumerate(m.dealer_names):  # in the data layer too: above the dots
         if x0 <= dxy[0][j] <= x0 + side and y0 <= dxy[1][j] <= y0 + side:
-            parts.append(svg.marker_path(dxy[0][j:j + 1], dxy[1][j:j + 1], svg.shape_of(j), 7.0,
-                                         svg.dealer_colour(j), stroke="#000", stroke_width=1.4))
-            parts.append(svg.text(float(dxy[0][j]), float(dxy[1][j]) + 20, name,
-                                  size=svg.TICK, anchor="middle", weight="bold"))
+            parts.append(svg.data(
+                svg.marker_path(dxy[0][j:j + 1], dxy[1][j:j + 1], svg.shape_of(j), 7.0,
+                                svg.dealer_colour(j), stroke="#000", stroke_width=1.4)
+                + svg.text(float(dxy[0][j]), float(dxy[1][j]) + 20, name, size=svg.TICK,
+                           anchor="middle", weight="bold")))
     ty = y0 + side + 24
     happy = float(np.mean(sat[has] >= 7)) if has.any() else float("nan")
     notes = [
