@@ -138,6 +138,21 @@ def test_live_levers_change_only_the_programme_arm():
     assert m.without.friction == m.with_.friction < 0.6
 
 
+def test_programme_runs_at_every_store_the_config_names():
+    m = PairedMarket(preset="pays_back", customers=SMALL, seed=1,
+                     extra=["investment.stores=['Dealer A','Dealer B']"])
+    assert m.stores == [0, 1]
+    m.set_bays(2)
+    for _ in range(6):
+        m.step()
+    a, b = series(m)
+    assert (b.cum_invest[-1, :2] > 0).all() and b.cum_invest[-1, 2] == 0
+    assert np.allclose(b.cum_invest[-1, 0], b.cum_invest[-1, 1])  # the same programme each
+    assert (a.cum_invest[-1] == 0).all()
+    base = [d.spec.bays for d in m.with_.dealer_list]
+    assert [d.bays for d in m.with_.dealer_list] == [base[0] + 2, base[1] + 2, base[2]]
+
+
 def test_bays_lever_adds_bays_to_the_lane_and_prices_them():
     m = PairedMarket(customers=SMALL)
     m.step()
@@ -232,7 +247,8 @@ def test_every_view_is_well_formed_markup_with_legible_text(programme_market):
                                       places.map_svg, places.network_svg, inspect.lane_svg)}
     for name, text in out.items():
         root = ET.fromstring(text)
-        assert root.get("data-week") == "30", name
+        # the map's overlay does not change with the week (its dots do: map_codes)
+        assert root.get("data-week") == (None if name == "map_svg" else "30"), name
         sizes = [float(s) for s in re.findall(r'font-size="([\d.]+)"', text)]
         sizes += [float(s) for s in re.findall(r"font-size:([\d.]+)px", text)]
         assert sizes and min(sizes) >= 14, name
@@ -261,8 +277,11 @@ def _render_page():
 
 
 def _html_with(rc, cls: str) -> list[str]:
-    return [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets
+    from cxsim.dashboard.layers import LayeredSvg
+
+    html = [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets
             if cls in (w.unsafe_innerHTML or "") or cls in (w.attributes or {}).get("class", "")]
+    return html + [w.base + w.layer for w in rc.find(LayeredSvg).widgets if cls in w.base]
 
 
 def _tab(rc, label: str) -> None:
@@ -284,8 +303,29 @@ def small_start(monkeypatch):
     monkeypatch.setenv("CXSIM_DASHBOARD_CUSTOMERS", str(SMALL))
 
 
+def test_map_dots_are_one_code_per_drawn_customer_coloured_and_shaped(programme_market):
+    m = programme_market
+    geo, codes = places.map_layout(m), places.map_codes(m)
+    xy = np.array(geo["xy"].split(","), dtype=int).reshape(-1, 2)
+    n = min(m.with_.n, places.MAP_SAMPLE)
+    assert xy.shape == (n, 2) and len(codes) == 2 * n
+    assert (xy[:, 0] >= places.MAP_X0[0]).all() and (xy[:, 0] <= places.MAP_X0[0] +
+                                                      places.MAP_SIDE).all()
+    code = np.frombuffer(codes.encode("ascii"), np.uint8) - geo["first"]
+    assert 0 <= code.min() and code.max() < 1 + 4 * 11
+    # the right map's codes are the "with" arm's customers: dealer shape and colour bin
+    pop = m.with_.population
+    right = code[n:]
+    dealer, sat = pop.selling_dealer[:n], pop.satisfaction[:n]
+    assert ((right == 0) == (dealer < 0)).all()
+    has = dealer >= 0
+    assert ((right[has] - 1) // 11 == dealer[has] % 4).all()
+    from cxsim.dashboard import svg
+    assert ((right[has] - 1) % 11 == svg.satisfaction_bins(sat[has])).all()
+
+
 def test_page_steps_inspects_pulls_levers_and_changes_story(small_start):
-    from cxsim.dashboard.app import ClickMap
+    from cxsim.dashboard.mapview import MapCanvas
 
     rc = _render_page()
     assert _week(rc) == 0
@@ -297,7 +337,7 @@ def test_page_steps_inspects_pulls_levers_and_changes_story(small_start):
     assert "after 2 weeks" in _html_with(rc, "cx-lift-text")[0]
 
     # Click near the middle of the right map: someone's journey opens.
-    rc.find(ClickMap).widget.pick = {"x": places.MAP_X0[1] + 120, "y": places.MAP_TOP + 120}
+    rc.find(MapCanvas).widget.pick = {"x": places.MAP_X0[1] + 120, "y": places.MAP_TOP + 120}
     assert _html_with(rc, "cx-journey")
 
     # The service lane, then the bays lever beside the spend sliders.

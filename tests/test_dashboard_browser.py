@@ -252,7 +252,7 @@ def test_trainers_page_in_a_browser(server, browser):
     expect(page.locator("label", has_text=re.compile(r"^Service bays: \d+$"))).to_have_text(
         f"Service bays: {bays_before + 30}")
     expect(lane).to_have_attribute("data-bays", str(bays_before + 30))
-    expect(page.locator("svg.cx-lane text.cx-lane-now").first).to_have_text(
+    expect(page.locator(".cx-lane-box text.cx-lane-now").first).to_have_text(
         f"{bays_before + 30} bays")
     _tab(page, "Story")
     _shot(page, "dashboard")

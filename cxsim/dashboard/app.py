@@ -8,11 +8,15 @@ Middle: both markets' customers on a map (click one to follow their journey,
 or a store to see it) above the journey, the store or the service lane. Right:
 one chart at a time, and the downloads.
 
-One week is one render: the play loop steps the market and sets one piece of
-state, so Solara redraws the page once (a reactive counter read by every card
-would render once per card). Only what is on screen is drawn: the chart and
-the inspector tab not chosen cost nothing. Each browser session gets its own
-market (``solara.use_memo`` inside :func:`Page`, never at module level).
+One week is one render of only what shows the week: the week on screen is a
+reactive variable (``solara.use_reactive``) read by the few components that
+draw it (the week, the story's figures, the map, the inspector, the chart);
+setting it redraws them in one batch, and the rest of the page (buttons,
+tabs, levers) is not rendered again. Only what is on screen is drawn: the
+chart and the inspector tab not chosen cost nothing. While playing, the next
+week is simulated while the browser paints this one, and sent once the map
+reports it painted (:mod:`cxsim.dashboard.mapview`). Each browser session gets
+its own market (``solara.use_memo`` inside :func:`Page`, never at module level).
 """
 
 from __future__ import annotations
@@ -20,14 +24,13 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 
-import ipyvuetify as v
 import solara
-import traitlets
 
 from cxsim.config import TOUCHPOINTS
 from cxsim.dashboard import export, inspect, places, views
+from cxsim.dashboard.layers import LayeredSvg
+from cxsim.dashboard.mapview import MapCanvas
 from cxsim.dashboard.market import (
     DEFAULT_CUSTOMERS,
     DEFAULT_PRESET,
@@ -35,19 +38,16 @@ from cxsim.dashboard.market import (
     Session,
     presets,
 )
+from cxsim.dashboard.pace import Pace, Painted
+from cxsim.dashboard.weekly import CHARTS, HINT, Screen, drawn, inspector, layered, prefetch
 
 WATCH = 600
 """Customers whose journeys are recorded (the first ones; homes are random, so they are
 spread over the map): a click picks the nearest of them."""
-FRAMES_AHEAD = 1
-"""While playing, how many weeks the server may be ahead of what the browser shows
-(measured: 0 and 2 were no faster than 1 in headless Chromium)."""
 FRAME_WAIT_S = 1.0
 """While playing, the longest wait for the browser to show a week before the next."""
 SPEND_MAX = 400  # k$ a year, top of each spend slider
 BAYS_MAX = 30  # extra service bays, top of the bays slider
-CHARTS = {"Profit": views.lift_svg, "Share": views.share_svg, "Scores": views.kpis_svg,
-          "Funnel": views.funnel_svg, "Network": places.network_svg}
 CSS = """
 .cx-page { font-size: 14px; }
 .cx-page .v-label, .cx-page .v-btn, .cx-page .v-select__selection { font-size: 14px !important; }
@@ -59,30 +59,6 @@ CSS = """
 .cx-page .v-btn { text-transform: none; letter-spacing: 0; }
 .cx-box { border: 1px solid #d0d0d0; border-radius: 4px; padding: 6px 8px; overflow: auto; }
 """
-
-
-class ClickMap(v.VuetifyTemplate):
-    """An SVG that reports where it was clicked, in its own pixels (``pick``), and
-    which week the browser has put on screen (``seen``): the play loop waits for it,
-    so the server never runs ahead of what the room sees."""
-
-    template = traitlets.Unicode("""
-<template>
-  <div class="cx-map-click" style="cursor:crosshair;line-height:0" v-html="svg"
-       @click="pick = {x: $event.clientX - $event.currentTarget.getBoundingClientRect().left,
-                       y: $event.clientY - $event.currentTarget.getBoundingClientRect().top,
-                       t: Date.now()}"></div>
-</template>
-<script>
-module.exports = {
-  watch: { week: function (value) { this.$nextTick(function () { this.seen = value; }); } },
-  mounted: function () { this.seen = this.week; }
-}
-</script>""").tag(sync=True)
-    svg = traitlets.Unicode("").tag(sync=True)
-    pick = traitlets.Dict(default_value={}).tag(sync=True)
-    week = traitlets.Int(0).tag(sync=True)
-    seen = traitlets.Int(-1).tag(sync=True)
 
 
 def start_values() -> dict:
@@ -110,9 +86,16 @@ def _html(content: str, cls: str, style: str = "") -> None:
     solara.HTML(tag="div", unsafe_innerHTML=content, classes=[cls], style=style)
 
 
+def _layers(m: PairedMarket, fn, args: tuple, cls: str) -> None:
+    """A chart whose data layer alone is sent again when only the data moved."""
+    base, data = drawn(m, layered, fn, *args)
+    LayeredSvg.element(base=base, layer=data, box=cls)
+
+
 @solara.component
-def StoryPanel(m: PairedMarket, week: int):  # noqa: N802 - Solara style
-    """The story's narrative and what the programme has done so far (``week``: redraw)."""
+def StoryPanel(m: PairedMarket, shown: solara.Reactive[int]):  # noqa: N802 - Solara style
+    """The story's narrative and what the programme has done so far (redrawn each week)."""
+    shown.value  # noqa: B018 - read: redraw when the week on screen changes
     s = m.story
     title = s.title if s else m.preset
     idea = f"<i>{s.idea}</i><br/>" if s else ""
@@ -121,7 +104,7 @@ def StoryPanel(m: PairedMarket, week: int):  # noqa: N802 - Solara style
           f'font-weight:bold;margin-bottom:2px">{title}</div>{idea}'
           f'<div class="cx-narrative" style="margin-top:4px">{narrative}</div></div>',
           "cx-story-box", "font-size:14px;line-height:1.35")
-    _html(views.lift_html(m), "cx-lift-box", "margin-top:6px")
+    _html(drawn(m, views.lift_html), "cx-lift-box", "margin-top:6px")
 
 
 @solara.component
@@ -150,8 +133,9 @@ def Levers(m: PairedMarket, on_change, version: int):  # noqa: N802 - Solara sty
     base_bays = m.with_.dealer_list[m.focal].spec.bays
     solara.HTML(tag="div", classes=["cx-programme-total"], style="font-size:14px",
                 unsafe_innerHTML=(
-                    f"<b>{m.focal_name()}</b>: {m.planned_cost():,.0f} k$ a year, from the next "
-                    f"week ({m.labels[1]} only); quality follows over months."))
+                    f"<b>{', '.join(m.dealer_names[j] for j in m.stores)}</b>: "
+                    f"{m.planned_cost():,.0f} k$ a year{' each' if len(m.stores) > 1 else ''}, "
+                    f"from the next week ({m.labels[1]} only); quality follows over months."))
     with solara.Column(gap="0px", style="padding-right:8px"):
         solara.SliderInt(f"Service bays: {base_bays + lv.programme.extra_bays}",
                          value=int(lv.programme.extra_bays), on_value=set_bays, min=0,
@@ -169,20 +153,59 @@ def Levers(m: PairedMarket, on_change, version: int):  # noqa: N802 - Solara sty
 
 
 @solara.component
-def Inspector(m: PairedMarket, selected, tab: str, week: int,  # noqa: N802 - Solara style
-              version: int):
+def Inspector(m: PairedMarket, selected, tab: str,  # noqa: N802 - Solara style
+              shown: solara.Reactive[int], version: int):
     """The journey of the picked customer, the picked store, or the service lane
-    (``week`` and ``version``: redraw when the market moves or a lever does)."""
-    if tab == "Service lane":
-        j = selected[2] if selected and selected[0] == "dealer" else m.focal
-        _html(inspect.lane_svg(m, j), "cx-lane-box")
-    elif selected is None:
-        _html("Click a customer on either map to follow their journey, or a store to see "
-              "its touchpoints.", "cx-hint", "font-size:14px;color:#333")
-    elif selected[0] == "customer":
-        _html(inspect.journey_html(m, selected[1], selected[2]), "cx-journey-box")
+    (redrawn each week, and when a lever moves: ``version``)."""
+    shown.value  # noqa: B018 - read: redraw when the week on screen changes
+    fn, args, cls = inspector(m, Screen(lower=tab, selected=selected))
+    if fn is None:
+        _html(HINT, cls, "font-size:14px;color:#333")
+    elif fn is inspect.lane_svg:
+        _layers(m, fn, args, cls)
     else:
-        _html(inspect.dealer_html(m, selected[1], selected[2]), "cx-dealer-box")
+        _html(drawn(m, fn, *args), cls)
+
+
+@solara.component
+def WeekLabel(m: PairedMarket, shown: solara.Reactive[int]):  # noqa: N802 - Solara style
+    """The week on screen."""
+    shown.value  # noqa: B018 - read: redraw when the week on screen changes
+    solara.HTML(tag="div", classes=["cx-week"], style="font-size:16px;min-width:150px",
+                unsafe_innerHTML=f"week <b class='cx-week-n'>{m.week}</b> of {m.horizon}")
+
+
+@solara.component
+def Feed(m: PairedMarket, shown: solara.Reactive[int]):  # noqa: N802 - Solara style
+    """The word-of-mouth feed."""
+    shown.value  # noqa: B018 - read: redraw when the week on screen changes
+    _html(drawn(m, views.feed_html), "cx-feed-box")
+
+
+@solara.component
+def Chart(m: PairedMarket, name: str, shown: solara.Reactive[int]):  # noqa: N802
+    """The chart chosen on the right."""
+    shown.value  # noqa: B018 - read: redraw when the week on screen changes
+    _layers(m, CHARTS[name], (), f"cx-chart-{name.lower()}")
+
+
+@solara.component
+def Map(m: PairedMarket, selected, shown: solara.Reactive[int], on_pick):  # noqa: N802
+    """Both markets' customers: dots on a canvas, stores and legend on top."""
+    shown.value  # noqa: B018 - read: redraw when the week on screen changes
+    layout = solara.use_memo(lambda: places.map_layout(m), [m])
+    ring = selected[1:] if selected and selected[0] == "customer" else None
+    overlay = solara.use_memo(lambda: places.map_svg(m, ring), [m, ring])
+    MapCanvas.element(geometry=layout, svg=overlay,
+                      frame={"week": m.week, "codes": drawn(m, places.map_codes)},
+                      on_pick=on_pick)
+
+
+@solara.component
+def WeekPainted(m: PairedMarket, shown: solara.Reactive[int], on_seen):  # noqa: N802
+    """Reports each week the browser paints (last on the page: sent last)."""
+    shown.value  # noqa: B018 - read: redraw when the week on screen changes
+    Painted.element(week=m.week, on_seen=on_seen)
 
 
 @solara.component
@@ -192,7 +215,7 @@ def Page():  # noqa: N802 - the name Solara serves
     session = solara.use_memo(Session, [])
     first = solara.use_memo(lambda: build(start, session), [])
     market, set_market = solara.use_state(first)
-    week, set_week = solara.use_state(market.week)  # one change per shown week: one render
+    shown = solara.use_reactive(first.week)  # the week on screen: setting it redraws it
     version, set_version = solara.use_state(0)  # a lever moved
     playing, set_playing = solara.use_state(False)
     selected, set_selected = solara.use_state(None)
@@ -201,16 +224,23 @@ def Page():  # noqa: N802 - the name Solara serves
     lower, set_lower = solara.use_state("Service lane")
     m = market
 
+    pace = solara.use_memo(Pace, [])
+
     def actions() -> dict:
         """Callbacks that live as long as the market: the widgets' handlers stay put."""
         def step() -> None:
             m.step()
-            set_week(m.week)
+            shown.set(m.week)
+            if not m.running:  # the end: the buttons change
+                set_version(lambda n: n + 1)
 
         def reset(name: str | None = None) -> None:
             set_playing(False)
             set_selected(None)
-            set_market(build(start, session, name or m.preset))
+            new = build(start, session, name or m.preset)
+            pace.reset()
+            set_market(new)
+            shown.set(new.week)
 
         def on_pick(data: dict) -> None:
             hit = inspect.pick(m, float(data.get("x", -1)), float(data.get("y", -1)))
@@ -226,36 +256,25 @@ def Page():  # noqa: N802 - the name Solara serves
     story_names = solara.use_memo(lambda: list(presets()), [])
     toggle = solara.use_memo(lambda: (lambda: set_playing(lambda p: not p)), [])
 
-    def browser_pace() -> dict:
-        """The last week the browser showed, and a callback for the map to report it."""
-        state = {"week": -1, "event": threading.Event()}
-
-        def on_seen(value: int) -> None:
-            state["week"] = value
-            state["event"].set()
-
-        state["on_seen"] = on_seen
-        return state
-
-    seen = solara.use_memo(browser_pace, [])
-
-    def play_loop() -> None:
+    def play_loop(cancel: threading.Event) -> None:
         if not playing:
             return
-        while m.running and playing_ref.current:
+        while m.running and playing_ref.current and not cancel.is_set():
+            # Every week drawn, and the next one simulated while the browser paints this
+            # one: step, wait until the browser reports the week on screen painted, show.
             m.step()
-            set_week(m.week)  # renders this week's page before the next one is stepped
-            # Every week drawn: step on while the browser shows the last week but one
-            # (one frame in flight: its drawing overlaps the next week's step).
-            deadline = time.monotonic() + FRAME_WAIT_S
-            while seen["week"] < m.week - FRAMES_AHEAD and time.monotonic() < deadline:
-                seen["event"].wait(0.02)
-                seen["event"].clear()
+            prefetch(m, screen.current)
+            pace.wait(shown.value, FRAME_WAIT_S)
+            shown.set(m.week)
         set_playing(False)
 
+    screen = solara.use_ref(Screen())
+    screen.current = Screen(left_tab, lower, chart, selected)
     playing_ref = solara.use_ref(playing)
     playing_ref.current = playing
-    solara.use_thread(play_loop, dependencies=[playing, m])
+    # Not intrusive: Solara's intrusive cancel traces every line the thread runs, which
+    # made the model's step three times slower and the page's render six times.
+    solara.use_thread(play_loop, dependencies=[playing, m], intrusive_cancel=False)
 
     solara.Title("cxsim: a trainer's market")
     solara.Style(CSS)
@@ -271,9 +290,7 @@ def Page():  # noqa: N802 - the name Solara serves
                           color="primary", disabled=not m.running)
             solara.Button("Step", on_click=act["step"], color="primary", outlined=True,
                           disabled=playing or not m.running)
-            solara.HTML(tag="div", classes=["cx-week"], style="font-size:16px;min-width:150px",
-                        unsafe_innerHTML=f"week <b class='cx-week-n'>{m.week}</b> of "
-                                         f"{m.horizon}")
+            WeekLabel(m, shown)
             solara.HTML(tag="div", style="font-size:14px;color:#333;flex:1",
                         unsafe_innerHTML=f"{m.with_.n:,} simulated customers for "
                                          f"{m.with_.cfg.market.households:,.0f} households, "
@@ -288,22 +305,21 @@ def Page():  # noqa: N802 - the name Solara serves
                                            on_value=set_left_tab, dense=True)
                 with solara.Column(classes=["cx-box"], style="flex:1;height:610px"):
                     if left_tab == "Story":
-                        StoryPanel(m, week)
+                        StoryPanel(m, shown)
                     elif left_tab == "Levers":
                         Levers(m, act["lever"], version)
                     else:
-                        _html(views.feed_html(m), "cx-feed-box")
+                        Feed(m, shown)
             with solara.Column(gap="4px", style="width:548px;height:660px"):
-                ClickMap.element(svg=places.map_svg(m, selected[1:] if selected and
-                                                    selected[0] == "customer" else None),
-                                 on_pick=act["pick"], week=m.week, on_seen=seen["on_seen"])
+                Map(m, selected, shown, act["pick"])
                 solara.ToggleButtonsSingle(value=lower, values=["Journey", "Store",
                                                                 "Service lane"],
                                            on_value=set_lower, dense=True)
                 with solara.Column(classes=["cx-box"], style="flex:1;min-height:0"):
-                    Inspector(m, selected, lower, week, version)
+                    Inspector(m, selected, lower, shown, version)
             with solara.Column(gap="4px", style="width:392px;height:660px"):
                 solara.ToggleButtonsSingle(value=chart, values=list(CHARTS),
                                            on_value=set_chart, dense=True)
                 with solara.Column(classes=["cx-box"], style="flex:1;padding:2px"):
-                    _html(CHARTS[chart](m), f"cx-chart-{chart.lower()}")
+                    Chart(m, chart, shown)
+        WeekPainted(m, shown, pace.on_seen)

@@ -158,8 +158,8 @@ def lane_svg(m: PairedMarket, j: int | None = None) -> str:
            f"wait {b.wait[last, j]:.1f} h" if last >= 0 and np.isfinite(b.wait[last, j])
            else "wait n/a"]
     tx = x0 + pw + 14
-    for i, s in enumerate(s for s in now if s):
-        parts.append(svg.text(tx, 36 + 19 * i, s, cls="cx-lane-now"))
+    parts.append(svg.data("".join(svg.text(tx, 36 + 19 * i, s, cls="cx-lane-now")
+                                  for i, s in enumerate(s for s in now if s))))
     for i, item in enumerate([("capacity", "#000", "line"), ("arrivals", c, "line"),
                               ("backlog", "#D55E00", "line"), ("without", c, "dash")]):
         parts.append(svg.legend([item], tx - 2, 168 + 19 * i, size=TICK))

@@ -9,8 +9,9 @@ dashboard shows it growing week by week.
 
 The programme is applied here, not by the arms' own event schedule, so that a
 trainer can move its levers while the market runs: spend per touchpoint and on
-staff engagement take effect at the focal dealer of the "with" arm from the next
-week (quality then follows with the model's lag); digital friction changes both
+staff engagement take effect at the programme's stores (``investment.stores``,
+the focal dealer when empty, as for runs) of the "with" arm from the next week
+(quality then follows with the model's lag); digital friction changes both
 arms alike. Every lever makes a changed copy of the preset's
 :class:`~cxsim.programme.Programme` (validated, priced by its one cost).
 Market size, industry, preset and seed define the market and take effect when
@@ -36,6 +37,7 @@ import numpy as np
 from cxsim.compose import CONF_DIR
 from cxsim.config import TOUCHPOINTS, InvestmentConfig, RunConfig
 from cxsim.config.dealers import DealerSpec
+from cxsim.config.investment import resolve_stores
 from cxsim.dashboard.journal import Journal, attach
 from cxsim.dashboard.stories import Marker, Story, markers, stories
 from cxsim.model import CxModel
@@ -182,6 +184,9 @@ class PairedMarket(mesa.Model):
         base.market.friction_start = self.levers.friction
         self.cfg = base
         self.focal = base.dealers.focal
+        # where the programme runs (investment.stores; the focal store when empty), as
+        # cxsim.processes.programme does for runs; the charts follow the focal store
+        self.stores: list[int] = resolve_stores(cfg.investment.stores, cfg.dealers)
         self.markers: list[Marker] = markers(
             cfg, self.story.newcomer["name"] if self.story and self.story.newcomer else None)
         self.without = CxModel(copy.deepcopy(base), feed=True)
@@ -217,6 +222,10 @@ class PairedMarket(mesa.Model):
     def _invest(self, dealer: int) -> None:
         self.levers.programme.apply_to(self.with_.dealer_list[dealer])
 
+    def _invest_stores(self) -> None:
+        for j in self.stores:
+            self._invest(j)
+
     def _programme_due(self) -> None:
         """Start (and let a rival copy) the programme, before the week that starts it.
 
@@ -228,34 +237,37 @@ class PairedMarket(mesa.Model):
         if not self._started and week >= p.start_week:
             self._started = True
             if self.programme.funds_anything:
-                self._invest(self.focal)
+                self._invest_stores()
             if self.against is not None:
-                self.against.apply_to(self.without.dealer_list[self.focal])
+                for j in self.stores:
+                    self.against.apply_to(self.without.dealer_list[j])
         if (self._started and not self._copied and p.copied_by >= 0
                 and week >= p.start_week + p.copy_after_weeks):
             self._copied = True
             self._invest(p.copied_by)
 
     def set_spend(self, touchpoint: str, k_per_year: float) -> None:
-        """Change one touchpoint's yearly spend at the focal dealer (from next week)."""
+        """Change one touchpoint's yearly spend at each of the programme's stores (from
+        next week)."""
         if touchpoint not in TOUCHPOINTS:
             raise KeyError(f"unknown touchpoint {touchpoint!r}; allowed: {', '.join(TOUCHPOINTS)}")
         self._set_line(touchpoint, k_per_year)
 
     def set_engagement(self, k_per_year: float) -> None:
-        """Change the yearly spend on staff engagement at the focal dealer."""
+        """Change the yearly spend on staff engagement at the programme's stores."""
         self._set_line("engagement", k_per_year)
 
     def _set_line(self, line: str, k_per_year: float) -> None:
         self.levers.programme = self.programme.replace(**{line: max(float(k_per_year), 0.0)})
         if self._started:
-            self._invest(self.focal)
+            self._invest_stores()
 
     def set_bays(self, extra_bays: int) -> None:
-        """Add service bays at the focal store (priced as the programme's), from next week."""
+        """Add service bays at each of the programme's stores (priced as the programme's),
+        from next week."""
         self.levers.programme = self.programme.replace(extra_bays=max(int(extra_bays), 0))
         if self._started:
-            self._invest(self.focal)
+            self._invest_stores()
 
     def bays(self) -> tuple[int, int]:
         """The focal store's service bays without and with the programme, now."""

@@ -1,8 +1,11 @@
-"""Where customers are: the two maps and the social network, as SVG.
+"""Where customers are: the two maps and the social network.
 
 Everything these views need that does not change while the market runs (who
 is drawn on the map, the network's ties) is computed once per market and kept
-on it; a frame only recolours the customers.
+on it; a week only recolours the customers. The maps' dots are drawn by the
+browser (:mod:`cxsim.dashboard.mapview`) from :func:`map_layout` (once per
+market) and :func:`map_codes` (each week), under :func:`map_svg`; the network
+is one SVG whose dots are its data layer (:mod:`cxsim.dashboard.layers`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,11 @@ NETWORK_NODES = 400
 MAP_W = 540.0  # px: the map card's width
 MAP_SIDE, MAP_TOP = 256.0, 24.0  # each of the two maps: side and top
 MAP_X0 = (8.0, 8.0 + MAP_SIDE + 12.0)  # left edges of the maps (without, with)
+MAP_HEIGHT = MAP_TOP + MAP_SIDE + 46  # the maps, their legend and the sample's size
+CODE_FIRST = "("
+"""A dot's code is one character from here on: 0 for no dealer yet, else 1 + the dealer's
+shape (0-3) x 11 + its satisfaction colour (0-10); 45 codes, none that JSON escapes."""
+_CODES = np.frombuffer(bytes(range(ord(CODE_FIRST), ord(CODE_FIRST) + 1 + 4 * 11)), np.uint8)
 _NET = {"x": 10.0, "y": 28.0, "side": 380.0}  # the network panel
 
 
@@ -32,7 +40,6 @@ class _Static:
 
     sample: np.ndarray  # customers drawn on the maps
     map_xy: tuple[np.ndarray, np.ndarray]  # their positions within a unit map (0..1)
-    map_moves: tuple[np.ndarray, np.ndarray]  # their "move to" commands, left and right map
     dealer_xy: tuple[np.ndarray, np.ndarray]
     net_nodes: np.ndarray  # customers in the network view
     net_xy: tuple[np.ndarray, np.ndarray]  # their positions in the network panel
@@ -95,9 +102,7 @@ def _static(m: PairedMarket) -> _Static:
         # A tie is long when it spans more than a fifth of the view (rewired ties).
         far = np.hypot(bx - ax, by - ay) > 0.2 * net["side"]
         edges, long_edges = "".join(segs[~far]), "".join(segs[far])
-    moves = tuple(svg.starts(MAP_X0[k] + ux * MAP_SIDE, MAP_TOP + uy * MAP_SIDE)
-                  for k in range(2))
-    st = _Static(sample=sample, map_xy=(ux, uy), map_moves=moves, dealer_xy=(dx, dy),
+    st = _Static(sample=sample, map_xy=(ux, uy), dealer_xy=(dx, dy),
                  net_nodes=nodes, net_xy=(nx_, ny_), net_moves=svg.starts(nx_, ny_),
                  net_edges=edges, net_long=long_edges,
                  net_dealer_xy=to_net(loc[:, 0], loc[:, 1]), net_ties=ties, net_side_km=side)
@@ -118,31 +123,49 @@ def dealer_xy(m: PairedMarket, arm: int) -> tuple[np.ndarray, np.ndarray]:
     return MAP_X0[arm] + st.dealer_xy[0] * MAP_SIDE, MAP_TOP + st.dealer_xy[1] * MAP_SIDE
 
 
-def map_svg(m: PairedMarket, selected: tuple[int, int] | None = None) -> str:
-    """Customers' homes coloured by satisfaction, shaped by their dealer; both arms.
-
-    ``selected``: (arm, customer) to ring, the one whose journey is open.
-    """
+def map_layout(m: PairedMarket) -> dict:
+    """What the browser needs once per market to draw the customers' dots on a canvas:
+    their positions on the left map ("x,y,x,y...", whole pixels; the right map is ``dx``
+    further),
+    the dot size, the map squares and the colours a dot's code stands for."""
     st = _static(m)
-    side, top = MAP_SIDE, MAP_TOP
-    r = 2.4 if st.sample.size <= 2_500 else 1.8
-    parts = []
-    for k, arm in enumerate(m.arms):
-        x0 = MAP_X0[k]
-        moves = st.map_moves[k]
-        parts.append(f'<rect x="{x0}" y="{top}" width="{side}" height="{side}" fill="#f7f7f7" '
-                     f'stroke="{svg.GRID}"/>')
-        parts.append(svg.text(x0, top - 7, m.labels[k].capitalize(), weight="bold"))
+    x, y = map_xy(m, 0)
+    # One string, not a list: a list's items would be walked by every render of the page.
+    xy = ",".join(map(str, np.column_stack([np.rint(x), np.rint(y)]).astype(int).ravel().tolist()))
+    return {"xy": xy, "dx": MAP_X0[1] - MAP_X0[0], "r": 2.4 if st.sample.size <= 2_500 else 1.8,
+            "grey_r": 1.2, "grey": "#bdbdbd", "background": "#f7f7f7",
+            "boxes": [[x0, MAP_TOP, MAP_SIDE] for x0 in MAP_X0], "shapes": list(svg.SHAPES),
+            "colours": list(svg.SATISFACTION_COLOURS), "first": ord(CODE_FIRST),
+            "width": MAP_W, "height": MAP_HEIGHT}
+
+
+def map_codes(m: PairedMarket) -> str:
+    """This week's dots, both maps (without, then with): one character per drawn customer."""
+    st = _static(m)
+    out = []
+    for arm in m.arms:
         pop = arm.population
         dealer = pop.selling_dealer[st.sample]
         bins = svg.satisfaction_bins(pop.satisfaction[st.sample])
-        parts.append(svg.markers_at(moves[dealer < 0], "circle", 1.2, "#bdbdbd"))
-        for j in range(arm.n_dealers):
-            shape = svg.shape_of(j)
-            mine = dealer == j
-            for b in np.unique(bins[mine]).tolist():
-                parts.append(svg.markers_at(moves[mine & (bins == b)], shape, r,
-                                            svg.SATISFACTION_COLOURS[b]))
+        code = np.where(dealer < 0, 0, 1 + (dealer % len(svg.SHAPES)) * 11 + bins)
+        out.append(_CODES[code].tobytes().decode("ascii"))
+    return "".join(out)
+
+
+
+def map_svg(m: PairedMarket, selected: tuple[int, int] | None = None) -> str:
+    """What lies on top of the customers' dots (:func:`map_codes`, drawn on a canvas):
+    the maps' frames and titles, the stores, the legend and the ring round ``selected``,
+    (arm, customer), the one whose journey is open. It changes only with the market or
+    the selection, so the page sends it again only then."""
+    st = _static(m)
+    side, top = MAP_SIDE, MAP_TOP
+    parts = []
+    for k in range(len(m.arms)):
+        x0 = MAP_X0[k]
+        parts.append(f'<rect x="{x0}" y="{top}" width="{side}" height="{side}" fill="none" '
+                     f'stroke="{svg.GRID}"/>')
+        parts.append(svg.text(x0, top - 7, m.labels[k].capitalize(), weight="bold"))
         dx, dy = dealer_xy(m, k)
         for j, name in enumerate(m.dealer_names):
             parts.append(f'<g class="cx-dealer" data-dealer="{j}" data-arm="{k}">' +
@@ -167,9 +190,8 @@ def map_svg(m: PairedMarket, selected: tuple[int, int] | None = None) -> str:
     w = m.with_.metrics.weight
     parts.append(svg.text(200, y + 18, f"{shown}, each for {w:,.3g} households",
                           size=svg.TICK, colour=svg.AXIS))
-    return svg.document(MAP_W, y + 26, "".join(parts), cls="cx-map",
-                        label="Map of customers by satisfaction and dealer",
-                        extra=f' data-week="{m.week}"')
+    return svg.document(MAP_W, MAP_HEIGHT, "".join(parts), cls="cx-map",
+                        label="Map of customers by satisfaction and dealer")
 
 
 # -- the social network ---------------------------------------------------------------------
@@ -200,10 +222,11 @@ def network_svg(m: PairedMarket) -> str:
     bins = svg.satisfaction_bins(sat)
     has = pop.selling_dealer[st.net_nodes] >= 0
     nx_, ny_ = st.net_xy
-    parts.append(svg.markers_at(st.net_moves[~has], "circle", 2.0, "#bdbdbd"))
+    dots = [svg.markers_at(st.net_moves[~has], "circle", 2.0, "#bdbdbd")]
     for b in np.unique(bins[has]).tolist():
-        parts.append(svg.markers_at(st.net_moves[has & (bins == b)], "circle", 3.4,
-                                    svg.SATISFACTION_COLOURS[b]))
+        dots.append(svg.markers_at(st.net_moves[has & (bins == b)], "circle", 3.4,
+                                   svg.SATISFACTION_COLOURS[b]))
+    parts.append(svg.data("".join(dots)))
     # This week's tellers (from the feed) get a ring.
     last = m.week - 1
     tellers = [e["teller"] for e in (arm.feed or ()) if e.get("week") == last]
@@ -213,14 +236,16 @@ def network_svg(m: PairedMarket) -> str:
         if idx:
             ring = "".join(f"M{nx_[i] - 5.5:.1f} {ny_[i]:.1f}a5.5 5.5 0 1 0 11 0a5.5 5.5 0 1 0 "
                            f"-11 0z" for i in idx)
-            parts.append(f'<path d="{ring}" fill="none" stroke="#000" stroke-width="1.5"/>')
+            parts.append(svg.data(f'<path d="{ring}" fill="none" stroke="#000" '
+                                  f'stroke-width="1.5"/>'))
     dxy = st.net_dealer_xy
-    for j, name in enumerate(m.dealer_names):
+    for j, name in enumerate(m.dealer_names):  # in the data layer too: above the dots
         if x0 <= dxy[0][j] <= x0 + side and y0 <= dxy[1][j] <= y0 + side:
-            parts.append(svg.marker_path(dxy[0][j:j + 1], dxy[1][j:j + 1], svg.shape_of(j), 7.0,
-                                         svg.dealer_colour(j), stroke="#000", stroke_width=1.4))
-            parts.append(svg.text(float(dxy[0][j]), float(dxy[1][j]) + 20, name,
-                                  size=svg.TICK, anchor="middle", weight="bold"))
+            parts.append(svg.data(
+                svg.marker_path(dxy[0][j:j + 1], dxy[1][j:j + 1], svg.shape_of(j), 7.0,
+                                svg.dealer_colour(j), stroke="#000", stroke_width=1.4)
+                + svg.text(float(dxy[0][j]), float(dxy[1][j]) + 20, name, size=svg.TICK,
+                           anchor="middle", weight="bold")))
     ty = y0 + side + 24
     happy = float(np.mean(sat[has] >= 7)) if has.any() else float("nan")
     notes = [
@@ -230,7 +255,7 @@ def network_svg(m: PairedMarket) -> str:
         f"Ringed: told someone in week {max(last, 0)} ({len(tellers)} in the market).",
         f"Satisfied (7+): {happy:.0%} of those with a dealer." if np.isfinite(happy) else "",
     ]
-    for i, line in enumerate(notes):
-        parts.append(svg.text(x0, ty + 19 * i, line, size=svg.TICK))
+    parts.append(svg.data("".join(svg.text(x0, ty + 19 * i, line, size=svg.TICK)
+                                  for i, line in enumerate(notes))))
     return svg.document(W, height, "".join(parts), cls="cx-network",
                         label="Social network of customers", extra=f' data-week="{m.week}"')

@@ -1,7 +1,7 @@
 """A few SVG drawing helpers: panels with axes, lines, bars, markers, legends.
 
-The dashboard draws its live charts as SVG text on the server: a week's frame
-for 2,000 customers is built in a few milliseconds, needs nothing from a CDN
+The dashboard draws its live charts as SVG text on the server: a week's charts
+are built in a few milliseconds, need nothing from a CDN
 (the page works offline) and is redrawn by the browser at once. matplotlib,
 tried first for the live charts (Mesa's ``make_plot_component`` and
 ``solara.FigureMatplotlib`` both draw through it), takes 90-120 ms to redraw one
@@ -68,6 +68,11 @@ def document(width: float, height: float, body: str, *, cls: str = "", label: st
             f'viewBox="0 0 {fmt(width)} {fmt(height)}" width="{fmt(width)}" '
             f'height="{fmt(height)}" style="display:block;{FONT}"'
             f'{aria}{extra}>{body}</svg>')
+
+
+def data(body: str) -> str:
+    """What changes with the data (a layer of its own on the page: :mod:`.layers`)."""
+    return f'<g class="cx-data">{body}</g>' if body else ""
 
 
 def text(x: float, y: float, s: str, *, size: float = BODY, anchor: str = "start",
@@ -192,18 +197,15 @@ class Panel:
         if not ok.any():
             return ""
         px, py = self.px(xs), self.py(ys)
-        d, pen = [], False
-        for good, a, b in zip(ok.tolist(), px.tolist(), py.tolist(), strict=True):
-            if not good:
-                pen = False
-                continue
-            d.append(f"{'L' if pen else 'M'}{a:.1f} {b:.1f}")
-            pen = True
+        # a run of finite points per "M": split where a value is missing
+        cuts = np.flatnonzero(np.diff(ok.astype(np.int8)) != 0) + 1
+        d = [relative_path(px[a:b], py[a:b]) for a, b in zip(
+            np.r_[0, cuts].tolist(), np.r_[cuts, ok.size].tolist(), strict=True) if ok[a]]
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         c = f' class="{cls}"' if cls else ""
         op = f' stroke-opacity="{opacity:g}"' if opacity < 1 else ""
-        return (f'<path d="{"".join(d)}" fill="none" stroke="{colour}" '
-                f'stroke-width="{width:g}" stroke-linejoin="round"{dash_attr}{op}{c}/>')
+        return data(f'<path d="{"".join(d)}" fill="none" stroke="{colour}" '
+                    f'stroke-width="{width:g}" stroke-linejoin="round"{dash_attr}{op}{c}/>')
 
     def area(self, xs: np.ndarray, ys: np.ndarray, colour: str, opacity: float = 0.25) -> str:
         """Filled area between the values and zero (finite points only)."""
@@ -213,9 +215,37 @@ class Panel:
             return ""
         px, py = self.px(xs[ok]), self.py(ys[ok])
         base = float(self.py(min(max(0.0, self.ylim[0]), self.ylim[1])))
-        pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(px.tolist(), py.tolist(), strict=True))
-        return (f'<polygon points="{px[0]:.1f},{base:.1f} {pts} {px[-1]:.1f},{base:.1f}" '
-                f'fill="{colour}" fill-opacity="{opacity:g}" stroke="none"/>')
+        d = relative_path(np.r_[px[0], px, px[-1]], np.r_[base, py, base])
+        return data(f'<path d="{d}z" fill="{colour}" fill-opacity="{opacity:g}" stroke="none"/>')
+
+
+def _tenths(t: int) -> str:
+    sign, (i, f) = ("-" if t < 0 else ""), divmod(abs(t), 10)
+    return f"{sign}{i}" if f == 0 else f"{sign}{i if i else ''}.{f}"
+
+
+_STEPS = 4_000  # tenths of a pixel: steps this small are looked up, not formatted
+_STEP_TEXT = [(v if v[0] == "-" else " " + v) for v in map(_tenths, range(-_STEPS, _STEPS + 1))]
+
+
+def relative_path(xs: np.ndarray, ys: np.ndarray) -> str:
+    """"M" to the first point, then "l" steps to the others, in tenths of a pixel: about
+    half the text of absolute coordinates (a chart is sent to the browser every week).
+
+    >>> relative_path(np.array([10.0, 11.23, 12.5]), np.array([5.0, 4.71, 5.0]))
+    'M10 5l 1.2-.3 1.3 .3'
+    """
+    qx, qy = np.rint(np.asarray(xs) * 10).astype(np.int64), np.rint(np.asarray(ys) * 10).astype(
+        np.int64)
+    steps = np.column_stack([np.diff(qx), np.diff(qy)]).ravel()
+    head = f"M{_tenths(int(qx[0]))} {_tenths(int(qy[0]))}"
+    if steps.size == 0:
+        return head
+    if np.abs(steps).max() > _STEPS:
+        return head + "l" + "".join((v if v[0] == "-" else " " + v)
+                                    for v in map(_tenths, steps.tolist()))
+    text = _STEP_TEXT
+    return head + "l" + "".join([text[t] for t in (steps + _STEPS).tolist()])
 
 
 def legend(items: Sequence[tuple[str, str, str]], x: float, y: float, *,
