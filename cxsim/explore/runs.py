@@ -96,7 +96,7 @@ def finished(folder: Path) -> pd.DataFrame:
 
 
 def _write_part(folder: Path, rows: pd.DataFrame) -> None:
-    (folder / PARTS).mkdir(exist_ok=True)
+    (folder / PARTS).mkdir(parents=True, exist_ok=True)
     first = int(rows["scenario"].min())
     tmp = folder / PARTS / f".part-{first:07d}.tmp"
     rows.to_parquet(tmp, index=False)
