@@ -109,6 +109,16 @@ def test_prim_recovers_a_planted_failure_box():
     assert scores.idxmin() == "k" and scores[["a", "b", "r"]].min() > scores["k"]
 
 
+def test_prim_bounds_a_whole_number_uncertainty():
+    # a rival who copies within 40 weeks: the box's upper bound on k is 40 (+-5 weeks)
+    x = sample(US, 300, seed=5)
+    fails = ((x["k"] < 40) & (x["r"] == "Dealer B")).to_numpy()
+    box = discovery.discover(x, fails, US, "o")[0]
+    assert set(box.limits) == {"k", "r"}
+    assert box.limits["k"][1] == pytest.approx(40, abs=5)
+    assert "copied_by" not in box.sentence
+
+
 def test_an_option_that_never_or_always_fails_has_no_box():
     x = sample(US, 40)
     assert discovery.discover(x, np.zeros(40, bool), US, "o") == []

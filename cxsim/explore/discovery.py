@@ -131,12 +131,20 @@ def discover(x: pd.DataFrame, fails: np.ndarray, uncertainties: Sequence[Uncerta
     names = [u.name for u in uncertainties]
     by_name = {u.name: u for u in uncertainties}
     frame = x[names].reset_index(drop=True)
-    p = prim.Prim(frame, fails.astype(int), mass_min=mass_min)
+    # Whole-number uncertainties go in as reals: EMA Workbench 3.0's pasting writes a
+    # half-way limit into an integer column, which pandas 3 refuses.
+    frame = frame.astype({u.name: float for u in uncertainties
+                          if u.integer and not u.categorical})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # its own pandas deprecations, not ours
+        p = prim.Prim(frame, fails.astype(int), mass_min=mass_min)
     initial = {n: (float(frame[n].min()), float(frame[n].max())) for n in names
                if not by_name[n].categorical}
     boxes: list[Box] = []
     for _ in range(max_boxes):
-        found = p.find_box()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            found = p.find_box()
         if found is None:
             break
         traj = found.peeling_trajectory.reset_index(drop=True)
