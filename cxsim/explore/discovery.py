@@ -58,8 +58,8 @@ def choose(trajectory: pd.DataFrame, density_min: float = DENSITY_MIN) -> int:
     """The trajectory row kept (see the module's docstring).
 
     >>> t = pd.DataFrame({"coverage": [1.0, 0.9, 0.5], "density": [0.3, 0.8, 1.0]})
-    >>> choose(t), choose(t, 0.95)
-    (1, 1)
+    >>> choose(t), choose(t, 0.95), choose(t, 1.01)  # the last: no box is dense enough
+    (1, 2, 1)
     """
     cov, den = trajectory["coverage"].to_numpy(float), trajectory["density"].to_numpy(float)
     dense = np.flatnonzero(den >= density_min)
