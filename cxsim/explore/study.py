@@ -20,6 +20,7 @@ Everything is checked before any run; a bad file is one line naming the key.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import tempfile
 from collections.abc import Mapping
@@ -47,6 +48,7 @@ class Study:
     replications: int = 1
     threshold_k: float = 0.0
     outcome: str = "npv_k"
+    digest: str = ""  # SHA-256 of the file(s) read: an edited file is another study
 
     @property
     def name(self) -> str:
@@ -58,7 +60,8 @@ class Study:
 
     def fingerprint(self) -> dict[str, Any]:
         """What fixes every run's numbers: a resumed exploration must match it."""
-        return {"source": Path(self.options.source).name, "seed": self.options.seed,
+        return {"source": Path(self.options.source).name, "digest": self.digest,
+                "seed": self.options.seed,
                 "scenarios": self.scenarios, "replications": self.replications,
                 "arms": list(self.options.arms),
                 "uncertainties": [(u.name, u.key, u.low, u.high, [str(v) for v in u.values])
@@ -146,6 +149,8 @@ def load_study(path: str | Path, uncertainties: str | Path | None = None,
     base = options.arms[STATUS_QUO]
     group = options.unit[len("group:"):] if options.unit.startswith("group:") else ""
     study = Study(options, declare_all(raw_u, base, group), **{**settings, **given})
+    study.digest = hashlib.sha256(b"".join(
+        Path(p).read_bytes() for p in (path, uncertainties) if p is not None)).hexdigest()
     keys = [u.key for u in study.uncertainties]
     for u in study.uncertainties:
         if keys.count(u.key) > 1:
