@@ -207,3 +207,28 @@ def test_the_example_is_a_valid_exploration():
     assert {"friction_trend", "rival_copies", "rival_delay", "cost_inflation", "spend_half",
             "quality_ceiling", "quality_lag", "margin"} <= {u.name for u in
                                                             study.uncertainties}
+
+
+def test_an_interrupt_keeps_the_finished_scenarios_and_says_how_to_go_on(
+        tmp_path, capsys, monkeypatch):
+    import signal
+
+    from cxsim.explore import runs
+    from cxsim.interrupts import Interrupted
+
+    write = runs._write_part
+
+    def write_then_stop(folder, rows):
+        write(folder, rows)
+        raise Interrupted(signal.SIGINT)
+
+    monkeypatch.setattr(runs, "chunk_size", lambda workers: 2)
+    monkeypatch.setattr(runs, "_write_part", write_then_stop)
+    path = _file(tmp_path, _with(explore={"scenarios": 4}))
+    target = tmp_path / "stopped"
+    assert main([str(path), "--out", str(target), "--jobs", "1", "--no-progress"]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted; 2 of 4 scenarios kept" in err and f"--out {target}" in err
+    assert not target.exists()
+    assert sorted(runs.finished(tmp_path / ".stopped.explore-partial")["scenario"]
+                  .unique()) == [0, 1]
