@@ -7,7 +7,10 @@ peeling trajectory we keep the box of highest *coverage* (share of all
 failures inside it) among those whose *density* (share of failures among
 the scenarios inside it) is at least ``density_min``; if none reaches it, the
 box with the best balance of the two (their harmonic mean). The box is said
-in plain words, one sentence, from the uncertainties' labels.
+in plain words, one sentence, from the uncertainties' labels, after dropping
+the restrictions that are not significant (quasi-p value above 0.05): PRIM's
+last small peels along an irrelevant uncertainty would otherwise read as
+conditions.
 """
 
 from __future__ import annotations
@@ -27,6 +30,11 @@ from cxsim.explore.uncertainties import Uncertainty
 DENSITY_MIN = 0.8
 MASS_MIN = 0.05
 MAX_BOXES = 2
+QP_MAX = 0.05
+"""A restriction stays only if its quasi-p value (Bryant & Lempert 2010: a one-sided
+binomial test of the box's density with and without it) is at most this."""
+REPORTED_DENSITY = 0.5
+"""A box is reported only if most of its scenarios fail (and more than outside it)."""
 
 
 @dataclass
@@ -69,6 +77,23 @@ def choose(trajectory: pd.DataFrame, density_min: float = DENSITY_MIN) -> int:
     with np.errstate(invalid="ignore", divide="ignore"):
         f = np.nan_to_num(2 * cov * den / (cov + den))
     return int(np.argmax(f))
+
+
+def _prune(found: Any, row: int, sdutil: Any, qp_max: float = QP_MAX) -> int:
+    """Drop the least significant restriction while one has a quasi-p value above
+    ``qp_max`` (EMA Workbench's ``drop_restriction``); the trajectory row kept."""
+    while True:
+        restricted = list(sdutil._determine_restricted_dims(found.box_lims[row],
+                                                            found.prim.box_init))
+        qp = {u: min((float(v) for v in found.p_values[row][u] if v >= 0), default=0.0)
+              for u in restricted if u in found.p_values[row]}
+        weak = {u: v for u, v in qp.items() if v > qp_max}
+        if not weak or len(restricted) <= 1:
+            return row
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            found.drop_restriction(max(weak, key=weak.get), row)
+        row = len(found.peeling_trajectory) - 1
 
 
 def _limits(box_lim: pd.DataFrame, box_init: pd.DataFrame, restricted: Sequence[str],
@@ -147,12 +172,14 @@ def discover(x: pd.DataFrame, fails: np.ndarray, uncertainties: Sequence[Uncerta
             found = p.find_box()
         if found is None:
             break
-        traj = found.peeling_trajectory.reset_index(drop=True)
-        row = choose(traj, density_min)
+        row = _prune(found, choose(found.peeling_trajectory.reset_index(drop=True),
+                                   density_min), sdutil)
         found.select(row)
+        traj = found.peeling_trajectory.reset_index(drop=True)
         base_rate = float(fails[found.yi_initial].mean()) if len(found.yi_initial) else 0.0
-        if float(traj["density"].iloc[row]) <= base_rate or len(found.yi_initial) == 0:
-            break  # no box denser than what is left: nothing more to say
+        density = float(traj["density"].iloc[row])
+        if density <= max(base_rate, REPORTED_DENSITY - 1e-12) or not len(found.yi_initial):
+            break  # not mostly failures, or no denser than what is left: nothing to say
         restricted = list(sdutil._determine_restricted_dims(found.box_lim, p.box_init))
         limits = _limits(found.box_lim, p.box_init, restricted, by_name)
         box = Box(option, limits, float(traj["coverage"].iloc[row]),
