@@ -136,16 +136,18 @@ def describe(limits: dict[str, Any], uncertainties: Sequence[Uncertainty],
     return out
 
 
-def sentence(option: str, what: str, box: Box, phrases: list[str]) -> str:
+def sentence(option: str, what: str, box: Box, phrases: list[str],
+             cases: str = "failures") -> str:
     """The box in plain words."""
     where = " and ".join(phrases) if phrases else "anywhere"
     return (f"{option} {what} in {box.density:.0%} of the scenarios where {where} "
             f"({box.scenarios} scenarios, {box.mass:.0%} of all; they hold "
-            f"{box.coverage:.0%} of its failures).")
+            f"{box.coverage:.0%} of its {cases}).")
 
 
 def discover(x: pd.DataFrame, fails: np.ndarray, uncertainties: Sequence[Uncertainty],
-             option: str, what: str = "fails", *, density_min: float = DENSITY_MIN,
+             option: str, what: str = "fails", *, cases: str = "failures",
+             density_min: float = DENSITY_MIN,
              mass_min: float = MASS_MIN, max_boxes: int = MAX_BOXES) -> list[Box]:
     """PRIM boxes of the failures of ``option`` (``x``: one column per uncertainty, one
     row per scenario; ``fails``: bool per row). None if it never or always fails."""
@@ -172,11 +174,13 @@ def discover(x: pd.DataFrame, fails: np.ndarray, uncertainties: Sequence[Uncerta
             found = p.find_box()
         if found is None:
             break
-        row = _prune(found, choose(found.peeling_trajectory.reset_index(drop=True),
-                                   density_min), sdutil)
+        base_rate = float(fails[found.yi_initial].mean()) if len(found.yi_initial) else 0.0
+        # where failures are already the rule, a box must be markedly denser than that
+        dense = max(density_min, (1.0 + base_rate) / 2)
+        row = _prune(found, choose(found.peeling_trajectory.reset_index(drop=True), dense),
+                     sdutil)
         found.select(row)
         traj = found.peeling_trajectory.reset_index(drop=True)
-        base_rate = float(fails[found.yi_initial].mean()) if len(found.yi_initial) else 0.0
         density = float(traj["density"].iloc[row])
         if density <= max(base_rate, REPORTED_DENSITY - 1e-12) or not len(found.yi_initial):
             break  # not mostly failures, or no denser than what is left: nothing to say
@@ -185,7 +189,8 @@ def discover(x: pd.DataFrame, fails: np.ndarray, uncertainties: Sequence[Uncerta
         box = Box(option, limits, float(traj["coverage"].iloc[row]),
                   float(traj["density"].iloc[row]), float(traj["mass"].iloc[row]),
                   int(traj["n"].iloc[row]), trajectory=traj, chosen=row, prim_box=found)
-        box.sentence = sentence(option, what, box, describe(limits, uncertainties, initial))
+        box.sentence = sentence(option, what, box, describe(limits, uncertainties, initial),
+                                cases)
         boxes.append(box)
         if not restricted:
             break

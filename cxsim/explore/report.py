@@ -3,7 +3,8 @@
 * ``experiments.parquet``, ``outcomes.parquet``: EMA Workbench's layout
   (:mod:`cxsim.explore.layout`); ``scenarios.parquet``: one row per scenario;
 * ``boxes.json``: per option, PRIM's boxes of failure (limits, coverage,
-  density, mass, sentence); ``feature_scores.parquet``: per option, how much
+  density, mass, sentence); ``pays_boxes.json``: for an option that fails in
+  most scenarios, the boxes where it pays back; ``feature_scores.parquet``: per option, how much
   each uncertainty sorts failure from success;
 * ``regret.parquet``: regret per scenario and arm; ``robust.parquet``: per arm
   the robust-choice summary;
@@ -38,6 +39,8 @@ class Analysis:
     regret: pd.DataFrame
     robust: pd.DataFrame
     notes: dict[str, str] = field(default_factory=dict)
+    pays: dict[str, list[Box]] = field(default_factory=dict)  # where a mostly failing
+    # option pays back: the converse question, PRIM on the successes
 
 
 def analyse(study: Study, scenarios: pd.DataFrame, outcomes: pd.DataFrame) -> Analysis:
@@ -61,8 +64,12 @@ def analyse(study: Study, scenarios: pd.DataFrame, outcomes: pd.DataFrame) -> An
                           else f"{opt} fails ({cond}) in every scenario." if share == 1
                           else f"{opt} fails ({cond}) in {share:.0%} of the scenarios, with "
                           "no region denser in failures than the rest.")
+    pays = {opt: discovery.discover(x, ~f, study.uncertainties, opt,
+                                    f"pays back ({study.outcome} >= {study.threshold_k:g} k$)",
+                                    cases="successes")
+            for opt, f in fails.items() if 0.5 < f.mean() < 1}
     return Analysis(values, fails, boxes, pd.DataFrame(scores), robust.regret(values),
-                    robust.summary(values, study.threshold_k), notes)
+                    robust.summary(values, study.threshold_k), notes, pays)
 
 
 def _plot_box(box: Box, path: Path) -> None:
@@ -77,8 +84,8 @@ def _plot_box(box: Box, path: Path) -> None:
     pts = left.scatter(t["coverage"], t["density"], c=t["res_dim"], cmap="viridis", s=18)
     left.scatter([box.coverage], [box.density], s=120, facecolors="none",
                  edgecolors="tab:red", linewidths=2, label="kept box")
-    left.set_xlabel("coverage (share of all failures in the box)")
-    left.set_ylabel("density (share of failures in the box)")
+    left.set_xlabel("coverage (share of all cases of interest in the box)")
+    left.set_ylabel("density (share of the box that are cases of interest)")
     left.set_title(f"{box.option}: PRIM peeling trajectory")
     left.legend(loc="lower left")
     fig.colorbar(pts, ax=left, label="restricted uncertainties")
@@ -130,6 +137,13 @@ def _markdown(study: Study, a: Analysis, seconds: float, runs: int) -> str:
         if a.boxes[opt]:
             lines.append(f"\n![{opt}](plots/prim_{opt}.png)")
         lines.append("")
+    if any(a.pays.values()):
+        lines += ["## Where a mostly failing option pays back (PRIM on the successes)", ""]
+        for opt, boxes in a.pays.items():
+            lines += [f"- {b.sentence}" for b in boxes]
+            if boxes:
+                lines.append(f"\n![{opt} pays back](plots/prim_{opt}_pays.png)\n")
+        lines.append("")
     lines += ["## What drives failure (feature scores, extra trees)", "",
               _table(a.scores), "", "## Robust choice", "",
               f"Regret: how far an arm falls short of the best arm in the same scenario "
@@ -157,6 +171,9 @@ def write_report(folder: Path, study: Study, scenarios: pd.DataFrame, outcomes: 
     for opt, boxes in a.boxes.items():
         if boxes:
             _plot_box(boxes[0], plots / f"prim_{opt}.png")
+    for opt, boxes in a.pays.items():
+        if boxes:
+            _plot_box(boxes[0], plots / f"prim_{opt}_pays.png")
     robust.chart(a.robust, plots / "robust_choice.png", study.threshold_k)
     a.scores.rename_axis("uncertainty").reset_index().to_parquet(
         folder / "feature_scores.parquet", index=False)
@@ -164,12 +181,15 @@ def write_report(folder: Path, study: Study, scenarios: pd.DataFrame, outcomes: 
     a.robust.reset_index().to_parquet(folder / "robust.parquet", index=False)
     (folder / "boxes.json").write_text(json.dumps(
         {opt: [_box_json(b) for b in boxes] for opt, boxes in a.boxes.items()}, indent=2))
+    (folder / "pays_boxes.json").write_text(json.dumps(
+        {opt: [_box_json(b) for b in boxes] for opt, boxes in a.pays.items()}, indent=2))
     runs = study.scenarios * len(arms) * study.replications
     summary = {"study": study.fingerprint(), "threshold_k": study.threshold_k,
                "outcome": study.outcome, "seconds": round(seconds, 1), "runs": runs,
                "fail_share": {o: float(f.mean()) for o, f in a.fails.items()},
                "robust": a.robust.reset_index().to_dict("records"),
-               "sentences": {o: [b.sentence for b in bs] for o, bs in a.boxes.items()}}
+               "sentences": {o: [b.sentence for b in bs] for o, bs in a.boxes.items()},
+               "pays_sentences": {o: [b.sentence for b in bs] for o, bs in a.pays.items()}}
     (folder / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     (folder / "report.md").write_text(_markdown(study, a, seconds, runs))
     return a
