@@ -156,3 +156,22 @@ def test_the_ema_layout_has_a_row_per_scenario_and_policy():
     assert exp["policy"].astype(str).tolist() == ["status_quo", "x", "status_quo", "x"]
     assert out["npv_k"].tolist() == [0.0, 1.0, 0.0, 2.0]
     assert exp["a"].tolist() == [0.1, 0.1, 0.2, 0.2]
+
+
+def test_an_option_failing_almost_everywhere_is_asked_where_it_pays_back():
+    from types import SimpleNamespace
+
+    from cxsim.explore.report import analyse
+    from cxsim.explore.study import Study
+
+    x = sample(US, 400, seed=2)
+    npv = np.where(x["a"] > 0.8, 50.0, -50.0)  # pays back only where a > 0.8
+    outcomes = pd.DataFrame({"scenario": x["scenario"], "policy": "o", "npv_k": npv})
+    study = Study(SimpleNamespace(arms={"status_quo": None, "o": None}, seed=0), US)
+    a = analyse(study, x, outcomes)
+    assert a.fails["o"].mean() == pytest.approx(0.8, abs=0.01)
+    box = a.pays["o"][0]
+    assert list(box.limits) == ["a"] and box.limits["a"][0] == pytest.approx(0.8, abs=0.05)
+    assert box.sentence.startswith("o pays back (npv_k >= 0 k$) in ")
+    assert box.sentence.endswith("of its successes).")
+    assert a.robust.loc["o", "share_meeting"] == pytest.approx(0.2, abs=0.01)
