@@ -7,6 +7,7 @@
 #                                 (scripts/test.sh)
 #   scripts/setup.sh dashboard    + the trainer dashboard
 #   scripts/setup.sh sweeps       + Ray/SLURM launchers, Optuna, SALib
+#   scripts/setup.sh explore      + EMA Workbench (cxsim-explore: PRIM, regret)
 #
 # Finds python3.13 / python3.12 on PATH, then pyenv's 3.13.x / 3.12.x; says in
 # one line what to install when none exists. Each set of extras keeps a stamp
@@ -17,8 +18,8 @@ cd "$(dirname "$0")/.."
 
 for extra in "$@"; do
   case "$extra" in
-    test|dashboard|sweeps) ;;
-    *) echo "cxsim: unknown extra '$extra'; allowed: test, dashboard, sweeps" >&2; exit 2 ;;
+    test|dashboard|sweeps|explore) ;;
+    *) echo "cxsim: unknown extra '$extra'; allowed: test, dashboard, sweeps, explore" >&2; exit 2 ;;
   esac
 done
 

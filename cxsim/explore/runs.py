@@ -1,0 +1,131 @@
+"""Every option and the status quo in every scenario, on common seeds, through the run layer.
+
+Scenario ``s`` sets its uncertainties' keys in every arm's config; its
+replication ``r`` runs every arm on seed ``replication_seed(replication_seed(seed,
+s), r)`` (common random numbers within the scenario; scenarios differ in luck as
+in their uncertainties, so no single draw of luck colours the whole sample). A
+scenario's arms run as one stacked batch (:func:`cxsim.run.run_many`) in one
+worker of a :func:`cxsim.run.pool`, which also values them
+(:mod:`cxsim.explore.money`); the numbers do not depend on the number of workers.
+
+Finished scenarios are written in parts (``runs/part-<first>.parquet``) as they
+come in, so an interrupted exploration resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cxsim.decide.options import STATUS_QUO, Options
+from cxsim.decide.runs import ledger
+from cxsim.explore.money import MEASURES, scenario_outcomes
+from cxsim.explore.scenarios import values_of
+from cxsim.explore.study import Study
+from cxsim.explore.uncertainties import COST_INFLATION, apply
+from cxsim.run import Outcomes, cores, pool, progress_bar, replication_seed, run_many, seeded
+
+PARTS = "runs"
+
+
+def measure(out: Outcomes) -> dict[str, Any]:
+    """What an exploration keeps of a run: :func:`cxsim.decide.runs.ledger` and NPS."""
+    kept = ledger(out)
+    kept["nps"] = out.stores.set_index("dealer")["nps"]
+    return kept
+
+
+def scenario_seeds(seed: int, scenario: int, replications: int) -> list[int]:
+    """The seeds of a scenario's replications (every arm runs each of them)."""
+    base = replication_seed(seed, scenario)
+    return [replication_seed(base, r) for r in range(replications)]
+
+
+def scenario_options(options: Options, values: dict[str, Any]) -> Options:
+    """The options with one scenario's keys set in every arm."""
+    return replace(options, arms={a: apply(c, values) for a, c in options.arms.items()})
+
+
+def run_scenario(task: tuple[Options, int, list[int], float]) -> pd.DataFrame:
+    """One scenario's arms, every replication, valued: a row per option."""
+    options, scenario, seeds, inflation = task
+    arms = list(options.arms)
+    configs = [seeded(options.arms[a], s) for s in seeds for a in arms]
+    got = run_many(configs, measure=measure, jobs=1)
+    weekly: dict[str, list[pd.DataFrame]] = {a: [] for a in arms}
+    nps: dict[str, list[pd.Series]] = {a: [] for a in arms}
+    rates = []
+    for i, res in enumerate(got):
+        r, arm = divmod(i, len(arms))
+        weekly[arms[arm]].append(res["weekly"].assign(replication=r))
+        nps[arms[arm]].append(res["nps"])
+        if arms[arm] == STATUS_QUO:
+            rates.append(res["rates"])
+    rows = scenario_outcomes(
+        options, {a: pd.concat(f, ignore_index=True) for a, f in weekly.items()},
+        pd.concat(rates).groupby(level=0, sort=False).mean(),
+        {a: pd.concat(s, axis=1).mean(axis=1) for a, s in nps.items()}, inflation)
+    return rows.assign(scenario=scenario)
+
+
+def tasks(study: Study, experiments: pd.DataFrame, scenarios: Sequence[int]) -> list:
+    """The pool's tasks for these scenarios (rows of ``experiments``)."""
+    out = []
+    by_id = experiments.set_index("scenario", drop=False)
+    for s in scenarios:
+        values = values_of(study.uncertainties, by_id.loc[s])
+        inflation = float(values.get(COST_INFLATION, 0.0))
+        out.append((scenario_options(study.options, values), int(s),
+                    scenario_seeds(study.options.seed, int(s), study.replications),
+                    inflation))
+    return out
+
+
+def finished(folder: Path) -> pd.DataFrame:
+    """The outcomes of the scenarios already on disk (empty if none)."""
+    parts = sorted((folder / PARTS).glob("part-*.parquet")) if (folder / PARTS).is_dir() \
+        else []
+    if not parts:
+        return pd.DataFrame(columns=["scenario", "policy", *MEASURES])
+    return pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+
+
+def _write_part(folder: Path, rows: pd.DataFrame) -> None:
+    (folder / PARTS).mkdir(parents=True, exist_ok=True)
+    first = int(rows["scenario"].min())
+    tmp = folder / PARTS / f".part-{first:07d}.tmp"
+    rows.to_parquet(tmp, index=False)
+    os.replace(tmp, folder / PARTS / f"part-{first:07d}.parquet")  # whole, or not at all
+
+
+def chunk_size(workers: int) -> int:
+    """Scenarios per part: enough to keep every worker busy, few enough to lose little."""
+    return max(8, 4 * workers)
+
+
+def run_scenarios(study: Study, experiments: pd.DataFrame, folder: Path, *, jobs: int = 0,
+                  progress: bool = False) -> pd.DataFrame:
+    """Outcomes (scenario, policy, :data:`~cxsim.explore.money.MEASURES`) of every option in
+    every scenario; scenarios finished in ``folder`` are read, not run again."""
+    done = finished(folder)
+    todo = [int(s) for s in experiments["scenario"] if s not in set(done["scenario"])]
+    workers = cores() if jobs == 0 else max(1, jobs)
+    size = chunk_size(workers)
+    if todo:
+        with pool(min(workers, len(todo))) as task_map:
+            bar = progress_bar(len(experiments), "scenarios", progress)
+            bar.update(len(experiments) - len(todo))
+            try:
+                for a in range(0, len(todo), size):
+                    got = task_map(run_scenario, tasks(study, experiments, todo[a:a + size]),
+                                   bar)
+                    _write_part(folder, pd.concat(got, ignore_index=True))
+            finally:
+                bar.close()
+    out = finished(folder)
+    return out.sort_values(["scenario", "policy"], kind="stable").reset_index(drop=True)
