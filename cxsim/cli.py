@@ -234,8 +234,20 @@ def _run_hydra(args: argparse.Namespace, rest: list[str], jobs: int) -> None:
         print(f"{line} -> {folder.target}", flush=True)
 
 
+COMMANDS = {"decide": "cxsim.decide.cli", "explore": "cxsim.explore.cli",
+            "calibrate": "cxsim.calibrate.cli", "optimise": "cxsim.optimise",
+            "sensitivity": "cxsim.sensitivity", "aggregate": "cxsim.sweep",
+            "dashboard": "cxsim.dashboard.cli"}
+"""``cxsim NAME ARGS`` is ``cxsim-NAME ARGS`` (a Hydra override always holds "=")."""
+
+
 def main() -> None:
     """Console entry point (``cxsim`` and ``python -m cxsim``)."""
+    if len(sys.argv) > 1 and sys.argv[1] in COMMANDS:
+        import importlib
+
+        sys.argv[0] = f"cxsim {sys.argv[1]}"
+        sys.exit(importlib.import_module(COMMANDS[sys.argv[1]]).main(sys.argv[2:]))
     try:
         _main()
     except Interrupted as exc:  # before any folder was claimed

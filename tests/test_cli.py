@@ -247,3 +247,14 @@ def test_a_users_config_dir_adds_presets(tmp_path):
     _ok(cxsim("--config-dir", str(tmp_path / "mine"), "industry=truck", *SMALL,
               f"hydra.run.dir={run}", cwd=tmp_path))
     assert json.loads((run / "config.json").read_text())["customers"]["ownership_months"] == 99
+
+
+@pytest.mark.parametrize("command", ["decide", "explore", "optimise", "sensitivity"])
+def test_cxsim_name_runs_that_command(command, tmp_path):
+    """``cxsim decide FILE`` is ``cxsim-decide FILE``: the same one-line refusal."""
+    proc = subprocess.run([sys.executable, "-m", "cxsim", command, "--no-such-flag"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    line = proc.stderr.strip().splitlines()
+    assert len(line) == 1 and f"cxsim-{command}" in line[0], proc.stderr
+    assert not any(tmp_path.iterdir())
