@@ -93,7 +93,7 @@ def fit(*, base: RunConfig, history: History, priors: list[Prior], budget: Budge
     if resume:
         abc.load(db, 1)
     else:
-        abc.new(db, summaries.observed(history))
+        abc.new(db, summaries.with_years(summaries.observed(history)))
     done = abc.history.max_t + 1
     if done < budget.generations:
         abc.run(max_nr_populations=budget.generations - done,

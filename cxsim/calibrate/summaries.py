@@ -4,12 +4,16 @@ A summary is one array of months per store and metric, keyed ``store|metric``:
 the run's weekly table summed into calendar months (``cxsim.economics``' month of
 a week), rates recomputed from the month's sums, the online rating as it stands
 at the month's last week. The history gives the same keys, with NaN where a month
-is missing. A survey's sampling noise follows from its respondents
-(:func:`noise_variance`): the distance divides by it, so a month surveyed by 30
-people counts for less than one surveyed by 300.
+is missing. Each also has its yearly means (key ``store|metric|y``, one per block
+of 12 months): a month is noisy, a year's level much less so, and the distance
+weighs both resolutions equally. A survey's sampling noise follows from its
+respondents (:func:`noise_variance`): the distance divides by it, so a month
+surveyed by 30 people counts for less than one surveyed by 300.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -28,9 +32,31 @@ _COUNTS = ("units_sold", "service_visits", "owner_serviced_here", "owner_service
            "promoters", "detractors", "responses", "csat_sum")
 
 
+YEAR = "|y"
+"""Suffix of a summary's yearly means."""
+
+
 def key(store: str, metric: str) -> str:
     """The summary's key of one store and metric."""
     return f"{store}|{metric}"
+
+
+def _blocks(months: int) -> list[slice]:
+    return [slice(i, min(i + 12, months)) for i in range(0, months, 12)]
+
+
+def with_years(x: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``x`` and each monthly series' yearly means (NaN months left out).
+
+    >>> with_years({"a": np.array([1.0, 3.0, np.nan])})["a|y"].tolist()
+    [2.0]
+    """
+    out = dict(x)
+    for k, arr in x.items():
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a year with no month: NaN
+            out[k + YEAR] = np.array([np.nanmean(arr[b]) for b in _blocks(len(arr))])
+    return out
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -71,11 +97,12 @@ def monthly(weekly: pd.DataFrame, stores: list[str], metrics: list[str], months:
 def measure(out: object, stores: list[str], metrics: list[str], months: int
             ) -> dict[str, np.ndarray]:
     """What a calibration keeps of a run (:func:`cxsim.run.run_many`'s ``measure``)."""
-    return monthly(out.weekly, stores, metrics, months)  # type: ignore[attr-defined]
+    return with_years(monthly(out.weekly, stores, metrics, months))  # type: ignore[attr-defined]
 
 
 def observed(history: History, months: int | None = None) -> dict[str, np.ndarray]:
-    """The history's summaries: every store x metric it has, NaN where a month is missing."""
+    """The history's monthly summaries: every store x metric it has, NaN where a month is
+    missing (:func:`with_years` adds the yearly means)."""
     n = len(history.months) if months is None else months
     out = {}
     for (s, m), g in history.rows.groupby(["store", "metric"], sort=False):
@@ -92,7 +119,7 @@ def noise_variance(history: History, months: int | None = None) -> dict[str, np.
     n = len(history.months) if months is None else months
     per = {"nps": NPS_VARIANCE, "csat": CSAT_VARIANCE}
     out = {}
-    for k in observed(history, n):
+    for k, arr in observed(history, n).items():
         store, metric = k.split("|", 1)
         var = np.zeros(n)
         if METRICS[metric][0] == "survey":
@@ -100,23 +127,33 @@ def noise_variance(history: History, months: int | None = None) -> dict[str, np.
                              & (history.rows["metric"] == metric) & (history.rows["m"] < n)]
             var[g["m"].to_numpy()] = per[metric] / g["respondents"].to_numpy(float)
         out[k] = var
+        seen = np.isfinite(arr)
+        out[k + YEAR] = np.array([var[b][seen[b]].sum() / max(1, seen[b].sum()) ** 2
+                                  for b in _blocks(n)])
     return out
 
 
 def standardised(x: dict[str, np.ndarray], x0: dict[str, np.ndarray],
                  scale: dict[str, np.ndarray]) -> float:
-    """Root mean square of (simulated - observed) / scale over the observed months
-    (a simulated month with no value counts as 3 scales off).
+    """Root of the mean square of (simulated - observed) / scale over the observed
+    months, averaged with the same over the observed years (a simulated value missing
+    where one was observed counts as 3 scales off).
 
     >>> standardised({"a": np.array([1.0, 2.0])}, {"a": np.array([0.0, np.nan])},
     ...              {"a": np.array([0.5, 1.0])})
     2.0
     """
-    total, n = 0.0, 0
-    for k, obs in x0.items():
-        ok = np.isfinite(obs) & (scale[k] > 0)
-        z = (np.asarray(x[k], float)[ok] - obs[ok]) / scale[k][ok]
-        z = np.where(np.isfinite(z), z, 3.0)
-        total += float(np.sum(z * z))
-        n += int(ok.sum())
-    return float(np.sqrt(total / n)) if n else 0.0
+    parts = []
+    for yearly in (False, True):
+        total, n = 0.0, 0
+        for k, obs in x0.items():
+            if k.endswith(YEAR) != yearly:
+                continue
+            ok = np.isfinite(obs) & (scale[k] > 0)
+            z = (np.asarray(x[k], float)[ok] - obs[ok]) / scale[k][ok]
+            z = np.where(np.isfinite(z), z, 3.0)
+            total += float(np.sum(z * z))
+            n += int(ok.sum())
+        if n:
+            parts.append(total / n)
+    return float(np.sqrt(np.mean(parts))) if parts else 0.0
