@@ -40,13 +40,14 @@ def calibrate(spec: Spec, history: History, *, folder: Path, jobs: int = 0,
         post, gens = fit(base=base, history=history, priors=priors, budget=spec.budget,
                          seed=spec.seed, folder=folder, task_map=task_map,
                          progress=progress, resume=resume)
+        fitted = time.perf_counter() - started
         sim = Simulator(base, history.stores, history.metrics, months, task_map)
         seed = stream(spec.seed, 7)
         runs = predictive.simulate(sim, post, spec.budget.predictive, seed)
         bands = predictive.bands(runs, summaries.observed(history), history.months)
         cal = Calibration(spec=spec, history=history, priors=priors, posterior=post,
                           params=predictive.table(post, priors), generations=gens,
-                          bands=bands, truth=dict(truth or {}))
+                          bands=bands, truth=dict(truth or {}), fit_seconds=fitted)
         if backtest:
             head = history.head(backtest)
             sub = folder / "backtest"

@@ -31,6 +31,7 @@ class Calibration:
     generations: pd.DataFrame
     bands: pd.DataFrame  # predictive.bands over the history
     seconds: float = 0.0
+    fit_seconds: float = 0.0  # the fit alone (a resumed fit: its last part)
     backtest_months: int = 0
     backtest: pd.DataFrame | None = None  # bands over every month, fitted on the first part
     backtest_params: pd.DataFrame | None = None
@@ -94,8 +95,8 @@ def write_report(folder: Path, cal: Calibration) -> Path:
           f"`{cal.spec.source}`; seed {cal.spec.seed}; {cal.spec.sample:,} simulated "
           f"customers per run; ABC-SMC (pyabc) with {b.population} particles per "
           f"generation, {len(cal.generations)} generations, "
-          f"{int(cal.generations['runs'].sum()) + b.calibration:,} runs; "
-          f"{cal.seconds:.0f} s.", "", "## Posterior", "",
+          f"{int(cal.generations['runs'].sum()) + b.calibration:,} runs; the fit took "
+          f"{cal.fit_seconds:.0f} s, everything {cal.seconds:.0f} s.", "", "## Posterior", "",
           *_param_lines(cal.params, cal.truth), ""]
     md += [f"- {w.removeprefix('warning: ')}" for w in warnings(cal.params)]
     md += ["", "A parameter is identified when its 90 % interval is narrower than half its "
