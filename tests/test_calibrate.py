@@ -4,6 +4,8 @@ nothing written; a small calibration's folder; its calibrated market in
 
 from __future__ import annotations
 
+import dataclasses
+import signal
 from pathlib import Path
 
 import numpy as np
@@ -11,15 +13,18 @@ import pandas as pd
 import pytest
 import yaml
 
+from cxsim.calibrate import calibration as calibration_module
 from cxsim.calibrate.cli import main
 from cxsim.calibrate.data import read_history, write_history
 from cxsim.calibrate.synthetic import synthesise
 from cxsim.decide.options import load_options
 from cxsim.decide.runs import run_options
+from cxsim.interrupts import Interrupted
 from cxsim.run import compose
 
 REPO = Path(__file__).resolve().parent.parent
-# A tiny market: 2,000 households followed whole, 8 warm-up weeks, 12 months of history.
+# A tiny market: 2,000 households (all in the history, 500 simulated while calibrating),
+# 8 warm-up weeks, 12 months of history; two generations of 8 particles.
 MARKET = ["market.warmup_weeks=8"]
 SPEC = {
     "name": "tiny",
@@ -30,7 +35,7 @@ SPEC = {
                    {"name": "East", "group": "Metro Motors", "x_km": 12, "y_km": -6},
                    {"name": "City Auto", "x_km": 0, "y_km": 13}]}},
     "seed": 3,
-    "sample": 2000,
+    "sample": 500,
     "parameters": {"quality_offset.North": [-1.5, 1.5], "market.households": [1000, 4000]},
     "abc": {"population": 8, "generations": 2, "min_acceptance": 0.0,
             "max_simulations": 200, "predictive": 4},
@@ -126,10 +131,25 @@ def test_the_example_history_reads_and_names_its_truth():
 
 @pytest.fixture(scope="module")
 def calibrated(inputs, tmp_path_factory) -> Path:
+    """A calibration interrupted after its first generation, then resumed."""
     data, spec = inputs
     out = tmp_path_factory.mktemp("runs") / "tiny"
-    assert main([str(data), "--market", str(spec), "--out", str(out), "--no-progress",
-                 "--jobs", "2", "--backtest", "8"]) == 0
+    args = [str(data), "--market", str(spec), "--no-progress", "--jobs", "2",
+            "--backtest", "8"]
+
+    real = calibration_module.fit
+
+    def interrupted(**kw):  # noqa: ANN003, ANN202 - the real fit, stopped after one
+        real(**{**kw, "budget": dataclasses.replace(kw["budget"], generations=1)})
+        raise Interrupted(signal.SIGINT)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(calibration_module, "fit", interrupted)
+        assert main([*args, "--out", str(out)]) == 130
+    staging = out.parent / f".{out.name}.cxsim-partial"
+    assert not out.exists() and (staging / "history.db").is_file()
+    assert main([*args, "--resume", str(out)]) == 0
+    assert not staging.exists()
     return out
 
 
@@ -138,6 +158,8 @@ def test_a_calibration_writes_its_folder(calibrated):
     assert {"report.md", "posterior.parquet", "parameters.parquet", "predictive.parquet",
             "pairwise.png", "predictive.png", "market.yaml", "history.db", "backtest.png",
             "backtest.parquet", "backtest_coverage.png", "generations.parquet"} <= names
+    gens = pd.read_parquet(calibrated / "generations.parquet")
+    assert list(gens["generation"]) == [0, 1]  # the resume ran the missing one
     params = pd.read_parquet(calibrated / "parameters.parquet")
     assert list(params["parameter"]) == list(SPEC["parameters"])
     assert (params["q05"] <= params["median"]).all() and (params["median"]

@@ -51,18 +51,18 @@ def test_same_posterior_for_any_workers_and_after_a_resume(history, tmp_path):
 
 
 def test_small_parameter_recovery(tmp_path):
-    sets = [{"quality_offset.Dealer A": -0.6, "market.households": 1800.0},
-            {"quality_offset.Dealer A": 0.7, "market.households": 3200.0}]
+    """The benchmark's criteria on a small case: two known values of a store's quality
+    offset, 8 months, two stores, 12 particles, 3 generations (the posterior is the
+    same on any machine for these seeds, so this passes or fails for good)."""
+    sets = [{"quality_offset.Dealer A": -0.6}, {"quality_offset.Dealer A": 0.7}]
     with pool(2) as task_map:
         result = recover(history_cfg=compose([*MICRO, "sample.customers=1000"]),
-                         base=compose(MICRO), stores=STORES, priors=PRIORS, sets=sets,
-                         months=12, sample=1000, budget=Budget(population=16, generations=3,
-                                                               min_acceptance=0.0),
+                         base=compose(MICRO), stores=STORES, priors=PRIORS[:1], sets=sets,
+                         months=8, sample=1000, budget=Budget(population=12, generations=3,
+                                                              min_acceptance=0.0),
                          seed=21, folder=tmp_path, task_map=task_map)
     v = verdict(result)
-    print(result.to_string())
-    assert v["pairs"] == 4
-    # the issue's criteria: intervals cover the truth in >= 80 % of the pairs (here 4
-    # of 4), identified parameters' medians within 10 % of the prior's range
-    assert v["passes"], result.to_string()
-    assert v["identified"] >= 1  # the quality offset is told by NPS and CSAT
+    # every 90 % interval holds the truth (>= 80 % needed), and each identified
+    # parameter's median is within 10 % of the prior's range of the truth
+    assert v["pairs"] == 2 and v["coverage"] == 1.0, result.to_string()
+    assert v["identified"] == 2 and v["passes"], result.to_string()
