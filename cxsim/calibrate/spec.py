@@ -11,7 +11,7 @@
     parameters:                  # optional: replaces the default unknowns
       quality_offset.North: [-1.5, 1.5]
       choice.switching_cost: [0, 3]
-    abc: {population: 100, generations: 6, min_acceptance: 0.03, max_simulations: 1500,
+    abc: {population: 100, generations: 6, min_acceptance: 0.03, max_simulations: 1200,
           predictive: 40}
 
 The stores of the history are the group's own: each gets a quality offset unless
@@ -41,7 +41,7 @@ class Budget:
     population: int = 100  # accepted particles per generation (pyabc's default)
     generations: int = 6  # most generations
     min_acceptance: float = 0.03  # stop when a generation accepts fewer than this
-    max_simulations: int = 1500  # stop before a generation once this many runs are done
+    max_simulations: int = 1200  # stop before a generation once this many runs are done
     predictive: int = 40  # posterior draws simulated for the predictive bands
 
     @property
