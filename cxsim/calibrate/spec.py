@@ -11,7 +11,7 @@
     parameters:                  # optional: replaces the default unknowns
       quality_offset.North: [-1.5, 1.5]
       choice.switching_cost: [0, 3]
-    abc: {population: 100, generations: 6, min_acceptance: 0.03, max_simulations: 1200,
+    abc: {population: 60, generations: 6, min_acceptance: 0.03, max_simulations: 800,
           predictive: 40}
 
 The stores of the history are the group's own: each gets a quality offset unless
@@ -38,10 +38,10 @@ ABC_KEYS = ("population", "generations", "min_acceptance", "max_simulations", "p
 class Budget:
     """How hard pyabc's ABC-SMC works (see docs/calibrate.md for the defaults' costs)."""
 
-    population: int = 100  # accepted particles per generation (pyabc's default)
+    population: int = 60  # accepted particles per generation (pyabc's default is 100)
     generations: int = 6  # most generations
     min_acceptance: float = 0.03  # stop when a generation accepts fewer than this
-    max_simulations: int = 1200  # stop before a generation once this many runs are done
+    max_simulations: int = 800  # no new generation once this many runs are done
     predictive: int = 40  # posterior draws simulated for the predictive bands
 
     @property
