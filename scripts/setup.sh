@@ -18,8 +18,8 @@ cd "$(dirname "$0")/.."
 
 for extra in "$@"; do
   case "$extra" in
-    test|dashboard|sweeps|explore) ;;
-    *) echo "cxsim: unknown extra '$extra'; allowed: test, dashboard, sweeps, explore" >&2; exit 2 ;;
+    test|dashboard|sweeps|explore|calibrate) ;;
+    *) echo "cxsim: unknown extra '$extra'; allowed: test, dashboard, sweeps, explore, calibrate" >&2; exit 2 ;;
   esac
 done
 

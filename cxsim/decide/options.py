@@ -16,6 +16,10 @@ naming the key and what is allowed (:class:`~cxsim.config.ConfigError`).
     status_quo: {}                 # a programme, {} for none
     options:
       two_bays: {stores: [North], extra_bays: 2}
+
+``market`` may instead name a calibrated-market file (``market: market.yaml``,
+relative to the options file, as ``cxsim-calibrate`` writes it): its market, and
+its posterior draws, one parameter set per pair of replications.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from typing import Any
 
 from cxsim.config import ConfigError, RunConfig
 from cxsim.config.investment import resolve_stores
+from cxsim.posterior import Posterior, check_name, read_calibrated
 from cxsim.programme import SPEND_LINES, Programme
 
 TOP_KEYS = ("name", "question", "group", "market", "overrides", "horizon_years",
@@ -64,6 +69,8 @@ class Options:
     seed: int = 0
     source: str = ""
     notes: dict[str, str] = field(default_factory=dict)
+    posterior: Posterior | None = None  # a calibrated market's draws
+    calibrated: str = ""  # the calibrated-market file
 
 
 def _bad(key: str, what: str) -> ConfigError:
@@ -225,12 +232,23 @@ def load_options(path: str | Path) -> Options:
             raise _bad(k, "missing; allowed: " + (
                 "a programme ({} for the market as it is)" if k == STATUS_QUO
                 else "named programmes, e.g. two_bays: {stores: [North], extra_bays: 2}"))
+    posterior, calibrated = None, ""
+    if isinstance(data.get("market"), str):
+        calibrated = str(Path(path).parent / data["market"])
+        market, posterior = read_calibrated(calibrated)
+        data = {**data, "market": market["market"],
+                "overrides": [*market["overrides"], *(data.get("overrides") or [])]}
     options = _mapping(data["options"], "options")
     if not options:
         raise _bad("options", "empty; allowed: at least one named option")
     if STATUS_QUO in options:
         raise _bad(f"options.{STATUS_QUO}", "reserved; allowed: another name")
     base = market_config(data)
+    for name in posterior.names if posterior is not None else ():
+        try:
+            check_name(base, name)
+        except ConfigError as exc:
+            raise ConfigError(f"market: {calibrated}: {exc}") from None
     if "horizon_years" in data:
         years = data["horizon_years"]
         if isinstance(years, bool) or not isinstance(years, int | float) or not (
@@ -255,4 +273,4 @@ def load_options(path: str | Path) -> Options:
     return Options(name=name, question=str(data.get("question") or ""),
                    unit=_unit(data, base), arms=arms, programmes=progs, stores=stores,
                    precision=_precision(data.get("replications", 20)), seed=seed,
-                   source=str(path))
+                   source=str(path), posterior=posterior, calibrated=calibrated)

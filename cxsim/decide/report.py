@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from cxsim.appraisal import value
@@ -126,6 +127,52 @@ def _options_table(options: Options) -> list[str]:
     return out
 
 
+def parameter_share(values: np.ndarray, replications: np.ndarray) -> float:
+    """The share of an interval's width that parameter uncertainty makes: 1 - (spread
+    within pairs of replications sharing a parameter set) / (spread over all).
+
+    Replications ``2k`` and ``2k + 1`` share draw ``k``; their half squared difference
+    estimates the variance of luck alone; the interval's width goes with the sd.
+
+    >>> parameter_share(np.array([0.0, 0.2, 10.0, 10.2]), np.arange(4))
+    0.98
+    """
+    order = np.argsort(replications)
+    x, r = np.asarray(values, float)[order], np.asarray(replications)[order]
+    pairs = [(a, b) for a, b, ra, rb in zip(x[:-1], x[1:], r[:-1], r[1:], strict=True)
+             if ra // 2 == rb // 2 and ra != rb]
+    if len(pairs) < 2 or len(x) < 3:
+        return math.nan
+    luck = float(np.mean([(a - b) ** 2 / 2 for a, b in pairs]))
+    total = float(np.var(x, ddof=1))
+    if total <= 0:
+        return 0.0
+    return round(1.0 - math.sqrt(min(1.0, luck / total)), 2)
+
+
+SHARE_COLUMNS = (("extra_units", "extra units"), ("profit_after_cost_k", "profit after cost"),
+                 ("npv_k", "NPV"))
+
+
+def _uncertainty(options: Options, results: Results) -> list[str]:
+    unit = options.unit
+    md = ["## Parameter uncertainty", "",
+          f"The market is calibrated (`{options.calibrated}`): each pair of replications "
+          "ran one parameter set drawn from its posterior, so the intervals above include "
+          "what the history leaves unknown. Share of each interval's width that comes from "
+          f"the parameters, for {unit.removeprefix('group:')} (the rest is the luck of "
+          "the simulated sample and market):", "",
+          "| option | " + " | ".join(h for _, h in SHARE_COLUMNS) + " |",
+          "|---" * (len(SHARE_COLUMNS) + 1) + "|"]
+    for arm, a in results.appraisals.items():
+        reps = a.replications[a.replications["unit"] == unit]
+        cells = [parameter_share(reps[m].to_numpy(), reps["replication"].to_numpy())
+                 for m, _ in SHARE_COLUMNS]
+        md.append(f"| {arm} | " + " | ".join("n/a" if math.isnan(c) else f"{c:.0%}"
+                                             for c in cells) + " |")
+    return [*md, ""]
+
+
 def write_report(out: Path, options: Options, results: Results, seconds: float) -> Path:
     """Every file of the report folder."""
     tables = {"summary": [], "monthly": [], "replications": []}
@@ -137,6 +184,8 @@ def write_report(out: Path, options: Options, results: Results, seconds: float) 
         write_parquet(pd.concat(frames, ignore_index=True), out / f"{name}.parquet")
     weekly = pd.concat([w.assign(arm=k) for k, w in results.weekly.items()], ignore_index=True)
     write_parquet(weekly, out / "weekly.parquet")
+    if results.draws is not None:
+        write_parquet(results.draws, out / "draws.parquet")
     plot_cashflow(out / "cashflow.png", options, results)
     sq = options.arms[STATUS_QUO]
     stores = sq.dealers.dealers
@@ -156,6 +205,8 @@ def write_report(out: Path, options: Options, results: Results, seconds: float) 
            f"## {options.unit.removeprefix('group:')}: each option's P&L against the "
            "status quo", "", HEADER]
     md += [_row(a.summary, options.unit, arm) for arm, a in results.appraisals.items()]
+    if results.draws is not None:
+        md += ["", *_uncertainty(options, results)]
     for arm, a in results.appraisals.items():
         md += ["", f"## {arm}: per store and group", "", HEADER]
         units = list(dict.fromkeys(a.summary["unit"]))

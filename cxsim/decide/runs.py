@@ -4,6 +4,11 @@ Replication ``r`` of every arm uses ``replication_seed(seed, r)`` (common
 random numbers). With a target precision, replications are added in batches
 until the 95 % interval of every option's NPV difference for the deciding
 unit (the group) is narrower than the target, or the cap is reached.
+
+With a calibrated market, replications ``2k`` and ``2k + 1`` of every arm run the
+``k``-th parameter set drawn from its posterior (:meth:`cxsim.posterior.Posterior.sample`):
+intervals then include parameter uncertainty, and the pairs' within-pair spread
+tells how much of it is luck alone (:func:`cxsim.decide.report.parameter_share`).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import pandas as pd
 
 from cxsim.appraisal import FLOWS, STATE, Appraisal, appraise, owner_values, paired, value
 from cxsim.decide.options import STATUS_QUO, Options
+from cxsim.posterior import apply
 from cxsim.run import (
     Outcomes,
     cores,
@@ -44,6 +50,7 @@ class Results:
     rates: pd.DataFrame  # status quo: store -> mean service_retention, loyalty
     appraisals: dict[str, Appraisal]  # option -> its appraisal
     replications: int
+    draws: pd.DataFrame | None = None  # replication, draw and its parameters (calibrated)
 
 
 def costs_of(options: Options, arm: str) -> dict[str, np.ndarray]:
@@ -103,10 +110,23 @@ def _batch(done: int, options: Options, workers: int) -> int:
     return min(per_round, p.most - done)
 
 
+def draws_for(options: Options) -> list[dict[str, float]]:
+    """The parameter set of each pair of replications (none without a posterior)."""
+    if options.posterior is None:
+        return []
+    return options.posterior.sample(math.ceil(options.precision.most / 2), options.seed)
+
+
+def _config(options: Options, arm: str, r: int, draws: list[dict[str, float]]) -> Any:
+    cfg = apply(options.arms[arm], draws[r // 2]) if draws else options.arms[arm]
+    return seeded(cfg, replication_seed(options.seed, r))
+
+
 def run_options(options: Options, *, jobs: int = 0, progress: bool = False) -> Results:
     """Run every arm on common seeds (to the target precision, if one is set)."""
     workers = cores() if jobs == 0 else max(1, jobs)
     arms = list(options.arms)
+    draws = draws_for(options)
     collected: dict[str, list[pd.DataFrame]] = {a: [] for a in arms}
     rates: list[pd.DataFrame] = []
     p, done = options.precision, 0
@@ -116,8 +136,7 @@ def run_options(options: Options, *, jobs: int = 0, progress: bool = False) -> R
             while done < p.most:
                 n = _batch(done, options, workers)
                 reps = range(done, done + n)
-                tasks = [seeded(options.arms[a], replication_seed(options.seed, r))
-                         for r in reps for a in arms]
+                tasks = [_config(options, a, r, draws) for r in reps for a in arms]
                 got = run_many(tasks, measure=ledger, task_map=task_map, bar=bar)
                 for i, res in enumerate(got):
                     r, arm = reps[i // len(arms)], arms[i % len(arms)]
@@ -136,4 +155,6 @@ def run_options(options: Options, *, jobs: int = 0, progress: bool = False) -> R
             bar.close()
     weekly = {a: pd.concat(f, ignore_index=True) for a, f in collected.items()}
     mean_rates = pd.concat(rates).groupby(level=0, sort=False).mean()
-    return Results(weekly, mean_rates, appraise_all(options, weekly, mean_rates), done)
+    used = pd.DataFrame([{"replication": r, "draw": r // 2, **draws[r // 2]}
+                         for r in range(done)]) if draws else None
+    return Results(weekly, mean_rates, appraise_all(options, weekly, mean_rates), done, used)
