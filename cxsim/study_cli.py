@@ -90,6 +90,11 @@ def _default(study: str) -> Path:
     return Path("results") / study / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
 
 
+def named_out(tool: str, name: str) -> Path:
+    """``results/<tool>/<name>-<date>_<time>``: where a named study's report goes."""
+    return Path("results") / tool / f"{name}-{datetime.now():%Y-%m-%d_%H-%M-%S}"
+
+
 def report_folder(out: str | os.PathLike | None, study: str) -> Path:
     """``out``, or ``results/<study>/<date>_<time>``; created."""
     path = Path(out) if out else _default(study)

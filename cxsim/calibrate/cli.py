@@ -11,17 +11,18 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 
-from cxsim.study_cli import BAD_INPUT, OneLineParser, at_least, check_out, progress_wanted
+from cxsim.study_cli import (
+    BAD_INPUT,
+    OneLineParser,
+    at_least,
+    check_out,
+    named_out,
+    progress_wanted,
+)
 
 PROG = "cxsim-calibrate"
-
-
-def default_out(name: str) -> Path:
-    """``results/calibrate/<name>-<date>_<time>``."""
-    return Path("results") / "calibrate" / f"{name}-{datetime.now():%Y-%m-%d_%H-%M-%S}"
 
 
 def _parser() -> OneLineParser:
@@ -76,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         spec, history = _check(a)
-        folder = CalibrationFolder(a.resume or a.out or default_out(spec.name),
+        folder = CalibrationFolder(a.resume or a.out or named_out("calibrate", spec.name),
                                    resume=a.resume is not None)
         if a.resume is not None:
             try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 
 from cxsim.study_cli import (
@@ -13,16 +12,12 @@ from cxsim.study_cli import (
     OneLineParser,
     at_least,
     check_out,
+    named_out,
     progress_wanted,
     staged_report,
 )
 
 PROG = "cxsim-decide"
-
-
-def default_out(name: str) -> Path:
-    """``results/decide/<name>-<date>_<time>``."""
-    return Path("results") / "decide" / f"{name}-{datetime.now():%Y-%m-%d_%H-%M-%S}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -56,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"{PROG}: error: {explain(exc)}", file=sys.stderr)
         return BAD_INPUT
-    out = a.out or str(default_out(options.name))
+    out = a.out or str(named_out("decide", options.name))
 
     def write(folder: Path) -> Path:
         from cxsim.decide.report import summary_line, write_report

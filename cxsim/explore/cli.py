@@ -5,17 +5,10 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Sequence
-from datetime import datetime
-from pathlib import Path
 
-from cxsim.study_cli import BAD_INPUT, OneLineParser, progress_wanted
+from cxsim.study_cli import BAD_INPUT, OneLineParser, named_out, progress_wanted
 
 PROG = "cxsim-explore"
-
-
-def default_out(name: str) -> Path:
-    """``results/explore/<name>-<date>_<time>``."""
-    return Path("results") / "explore" / f"{name}-{datetime.now():%Y-%m-%d_%H-%M-%S}"
 
 
 def parser() -> OneLineParser:
@@ -67,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                            outcome=a.outcome)
         size.check(study.options.arms["status_quo"])
         scenarios = sample(study.uncertainties, study.scenarios, study.options.seed)
-        folder = ExploreFolder(a.out or default_out(study.name), study.fingerprint())
+        folder = ExploreFolder(a.out or named_out("explore", study.name), study.fingerprint())
     except Exception as exc:  # noqa: BLE001 - bad input is one plain line
         from cxsim.compose import explain
 
