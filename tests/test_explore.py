@@ -175,3 +175,40 @@ def test_an_option_failing_almost_everywhere_is_asked_where_it_pays_back():
     assert box.sentence.startswith("o pays back (npv_k >= 0 k$) in ")
     assert box.sentence.endswith("of its successes).")
     assert a.robust.loc["o", "share_meeting"] == pytest.approx(0.2, abs=0.01)
+
+
+def test_a_calibrated_market_gives_each_scenario_a_posterior_draw(tmp_path):
+    """Scenario s runs every arm on draw s of the posterior; a declared uncertainty
+    on the same key wins over the draw."""
+    import yaml
+
+    from cxsim.explore.runs import tasks
+    from cxsim.explore.study import load_study
+
+    pd.DataFrame({"choice.switching_cost": [0.5, 3.0], "word_of_mouth.talk_rate": [0.1, 0.2],
+                  "weight": [0.5, 0.5]}).to_parquet(tmp_path / "posterior.parquet")
+    (tmp_path / "market.yaml").write_text(yaml.safe_dump({
+        "calibrated_from": "history.csv", "market": {}, "overrides": [],
+        "posterior": "posterior.parquet",
+        "medians": {"choice.switching_cost": 1.75, "word_of_mouth.talk_rate": 0.15}}))
+    sub = tmp_path / "options"
+    sub.mkdir()
+    (sub / "explore.yaml").write_text(yaml.safe_dump({
+        "name": "calibrated", "market": "../market.yaml", "horizon_years": 1,
+        "status_quo": {}, "options": {"service": {"spend": {"service": 100}}},
+        "uncertainties": {"talk": {"key": "word_of_mouth.talk_rate", "range": [0.3, 0.4]}}}))
+    study = load_study(sub / "explore.yaml")
+    experiments = sample(study.uncertainties, 8, seed=3)
+    got = tasks(study, experiments, list(range(8)))
+    costs = []
+    for options, s, _, _ in got:
+        arms = list(options.arms.values())
+        cost = {c.choice.switching_cost for c in arms}
+        assert len(cost) == 1  # every arm of a scenario on the same draw
+        costs.append(cost.pop())
+        talk = {c.word_of_mouth.talk_rate for c in arms}
+        assert talk == {float(experiments.loc[s, "talk"])}  # the uncertainty wins
+    assert set(costs) == {0.5, 3.0} and 2 <= costs.count(0.5) <= 6
+    again = [o.arms["service"].choice.switching_cost for o, *_ in
+             tasks(study, experiments, list(range(8)))]
+    assert again == costs  # seeded

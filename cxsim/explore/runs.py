@@ -28,6 +28,7 @@ from cxsim.explore.money import MEASURES, scenario_outcomes
 from cxsim.explore.scenarios import values_of
 from cxsim.explore.study import Study
 from cxsim.explore.uncertainties import COST_INFLATION, apply
+from cxsim.posterior import apply as apply_draw
 from cxsim.run import Outcomes, cores, pool, progress_bar, replication_seed, run_many, seeded
 
 PARTS = "runs"
@@ -46,9 +47,22 @@ def scenario_seeds(seed: int, scenario: int, replications: int) -> list[int]:
     return [replication_seed(base, r) for r in range(replications)]
 
 
-def scenario_options(options: Options, values: dict[str, Any]) -> Options:
-    """The options with one scenario's keys set in every arm."""
-    return replace(options, arms={a: apply(c, values) for a, c in options.arms.items()})
+def scenario_options(options: Options, values: dict[str, Any],
+                     params: dict[str, float] | None = None) -> Options:
+    """The options with one scenario's keys set in every arm, after its draw ``params``
+    from a calibrated market's posterior (a declared uncertainty wins over a draw)."""
+    arms = options.arms if not params else {
+        a: apply_draw(c, params) for a, c in options.arms.items()}
+    return replace(options, arms={a: apply(c, values) for a, c in arms.items()})
+
+
+def posterior_draws(options: Options, scenarios: int) -> list[dict[str, float]]:
+    """Scenario ``s``'s parameter set is draw ``s`` of the calibrated market's posterior
+    (seeded by the file's seed; none without a calibrated market), so what the history
+    left uncertain varies across scenarios as the declared uncertainties do."""
+    if options.posterior is None:
+        return [{} for _ in range(scenarios)]
+    return options.posterior.sample(scenarios, options.seed)
 
 
 def run_scenario(task: tuple[Options, int, list[int], float]) -> pd.DataFrame:
@@ -77,10 +91,11 @@ def tasks(study: Study, experiments: pd.DataFrame, scenarios: Sequence[int]) -> 
     """The pool's tasks for these scenarios (rows of ``experiments``)."""
     out = []
     by_id = experiments.set_index("scenario", drop=False)
+    draws = posterior_draws(study.options, int(experiments["scenario"].max()) + 1)
     for s in scenarios:
         values = values_of(study.uncertainties, by_id.loc[s])
         inflation = float(values.get(COST_INFLATION, 0.0))
-        out.append((scenario_options(study.options, values), int(s),
+        out.append((scenario_options(study.options, values, draws[int(s)]), int(s),
                     scenario_seeds(study.options.seed, int(s), study.replications),
                     inflation))
     return out

@@ -106,6 +106,8 @@ def options_of(data: Mapping, source: str | Path) -> Options:
     import yaml
 
     data = dict(data)
+    if isinstance(data.get("market"), str):  # a calibrated market, beside the options file
+        data["market"] = str((Path(source).parent / data["market"]).resolve())
     data.setdefault("name", "".join(c if c.isalnum() or c in "_-" else "_"
                                     for c in Path(source).stem) or "explore")
     with tempfile.TemporaryDirectory(prefix="cxsim-explore-") as tmp:
