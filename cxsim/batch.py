@@ -21,7 +21,7 @@ Replications in a batch share the market's structure (sample, horizon, stores'
 places, names and groups, the rules) but may differ in the seed, the programme
 (``investment``: the arms of a comparison), the money (``economics``), how the
 stores turn money into quality and how good they are (:data:`DEALER_KEYS`,
-:data:`STORE_KEYS`: each replication's dealers are built from its own config)
+:data:`STORE_KEYS`: each replication's dealers are built from its own config),
 the friction trend (:data:`FRICTION_KEYS`: each replication meets its own) and
 a few behavioural parameters the processes read per customer (:data:`VALUE_KEYS`),
 which is where calibration particles and exploration scenarios differ.

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from cxsim.config import ChoiceConfig
+from cxsim.experience import like
 
 
 def distances(x: np.ndarray, y: np.ndarray, locations: np.ndarray) -> np.ndarray:
@@ -69,7 +70,7 @@ def loyalty_bonus(n: int, n_dealers: int, seller: np.ndarray, provider: np.ndarr
     rows = np.flatnonzero(seller >= 0)
     penalty = effort_penalty[rows]
     flat[seller[rows].astype(np.int64) * n + rows] += \
-        _like(_at(friction, rows) * _at(switching_cost, rows), penalty) - penalty
+        like(_at(friction, rows) * _at(switching_cost, rows), penalty) - penalty
     rows = np.flatnonzero(bonded & (provider >= 0))
     flat[provider[rows].astype(np.int64) * n + rows] += _at(friction, rows) * service_bond
     return bonus
@@ -78,12 +79,6 @@ def loyalty_bonus(n: int, n_dealers: int, seller: np.ndarray, provider: np.ndarr
 def _at(value: float | np.ndarray, rows: np.ndarray) -> float | np.ndarray:
     """A per-customer value's rows (a plain number stands for every customer)."""
     return value[rows] if isinstance(value, np.ndarray) else value
-
-
-def _like(value: float | np.ndarray, other: np.ndarray) -> float | np.ndarray:
-    """``value`` as numpy would cast a Python float meeting ``other`` (a float32 array
-    computes in float32), so per-customer values give the bits one number gives."""
-    return value.astype(other.dtype, copy=False) if isinstance(value, np.ndarray) else value
 
 
 def logistic(z: np.ndarray) -> np.ndarray:
@@ -108,8 +103,8 @@ def buy_logit(visit_score: np.ndarray, visit_effort: np.ndarray, affinity: np.nd
     """
     return c.buy_intercept + c.visit_satisfaction_slope * (visit_score - c.buy_reference_score) \
         - c.buy_effort_slope * (visit_effort - c.buy_effort_above) \
-        + _boost(c.buy_digital_boost * affinity, 1.0 - friction)
+        + _times(c.buy_digital_boost * affinity, 1.0 - friction)
 
 
-def _boost(lift: np.ndarray, openness: float | np.ndarray) -> np.ndarray:
-    return lift * _like(openness, lift)
+def _times(a: np.ndarray, b: float | np.ndarray) -> np.ndarray:
+    return a * like(b, a)

@@ -25,6 +25,13 @@ def clip(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
     return np.minimum(x, hi, out=x)
 
 
+def like(value: float | np.ndarray, other: np.ndarray) -> float | np.ndarray:
+    """``value`` as numpy would cast a Python float meeting ``other`` (a float32 array
+    computes in float32), so per-customer values (a batch of replications with their
+    own parameters) give the bits one number gives."""
+    return value.astype(other.dtype, copy=False) if isinstance(value, np.ndarray) else value
+
+
 def moment_satisfaction(experienced: np.ndarray, expectation: np.ndarray,
                         cfg: TouchpointsConfig) -> np.ndarray:
     """Satisfaction with a moment, 0-10.
@@ -111,6 +118,5 @@ def talk_chances(score: np.ndarray, bases: tuple[float | np.ndarray, ...], pos: 
     """
     d = score - neutral
     factor = 1.0 + pos * np.maximum(d, 0.0) + neg * np.maximum(-d, 0.0)
-    return [clip(np.asarray(base, dtype=factor.dtype) * factor if np.ndim(base) else
-                 base * factor, 0.0, 1.0) for base in bases]
+    return [clip(like(base, factor) * factor, 0.0, 1.0) for base in bases]
 
