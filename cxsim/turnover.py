@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtri
 
+from cxsim.blocks import BLOCK, blocks
 from cxsim.config import SEGMENTS, TOUCHPOINTS, WEEKS_PER_YEAR, RunConfig
 from cxsim.draws import Draws
 from cxsim.experience import clip
@@ -34,11 +35,6 @@ VISITS_PER_SPELL = 1.5
 """Dealer visits per shopping spell used for the stationary start; assumption, a
 little below the 1.86 dealers visited per purchase the default market measures
 (an approximation: only the settled start uses it)."""
-
-
-STACK_AT_MOST = 4096
-"""Newcomers whose draws are made in one pass (:meth:`cxsim.draws.Draws.uniform_stack`);
-more (the market at the start) are drawn purpose by purpose, to hold less memory."""
 
 
 class Newcomers:
@@ -63,16 +59,21 @@ class Newcomers:
         """Expectations (n, touchpoints), attitudes and awareness (n, dealers) of the
         households ``ids``; ``prefix`` names the draws ("" at the start, "arrival_"
         for newcomers)."""
+        if ids.size > BLOCK:  # the whole market at the start: block by block, same numbers
+            out = (np.empty((ids.size, self.nt)), np.empty((ids.size, self.nd)),
+                   np.empty((ids.size, self.nd), dtype=bool))
+            for block in blocks(ids.size):
+                for whole, part in zip(out, self.tastes(draws, prefix, week, ids[block],
+                                                        segment[block]), strict=True):
+                    whole[block] = part
+            return out
         c = self.customers
         parts = [(prefix + "expectation", self.nt), (prefix + "attitude", self.nd),
                  (prefix + "aware", self.nd)]
-        if ids.size <= STACK_AT_MOST:  # a week's newcomers: one pass for all three
-            z_exp, z_att, u_aware = (np.ascontiguousarray(u.T) for u in
-                                     draws.uniform_stack(parts, week, ids))
-            z_exp, z_att = ndtri(z_exp), ndtri(z_att)
-        else:  # the whole market at the start: one purpose at a time holds less memory
-            z_exp, z_att = (draws.normal_matrix(name, week, ids, k) for name, k in parts[:2])
-            u_aware = draws.uniform_matrix(*parts[2][:1], week, ids, self.nd)
+        # all three purposes in one pass (a week's newcomers are few: calls cost most)
+        z_exp, z_att, u_aware = (np.ascontiguousarray(u.T) for u in
+                                 draws.uniform_stack(parts, week, ids))
+        z_exp, z_att = ndtri(z_exp), ndtri(z_att)
         mean = self.mean[segment]
         expectation = clip(mean[:, None] + c.expectation_sd * z_exp, 0, 10)
         attitude = clip(c.attitude_mean + c.attitude_sd * z_att, 0, 10)

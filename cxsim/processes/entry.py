@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from cxsim.blocks import blocks
 from cxsim.choice import chance_at_quality
 from cxsim.config import TOUCHPOINTS, WEEKS_PER_YEAR
 from cxsim.customers import FAR_PAST, NO_DEALER, PROSPECT, SHOPPING
@@ -88,10 +89,12 @@ class Entry(Process):
         on_hand = chance_at_quality(tc.parts_available, tc.parts_quality_slope,
                                     felt[:, parts], tc.reference_quality)
         felt[:, parts] = on_hand * felt[:, parts] + (1 - on_hand) * tc.parts_missing_quality
-        p.expectation[own] = settled_expectations(
-            self.cfg, dr, own, p.expectation[own],
-            self.market.to_global(own, p.selling_dealer[own]), felt, dl.eff_sd,
-            p.affinity[own])
+        for block in blocks(own.size):  # each owner's own rows and draws: same numbers
+            ids = own[block]
+            p.expectation[ids] = settled_expectations(
+                self.cfg, dr, ids, p.expectation[ids],
+                self.market.to_global(ids, p.selling_dealer[ids]), felt, dl.eff_sd,
+                p.affinity[ids])
         # A stationary renewal process: the current ownership spell is length-biased
         # (lognormal with mu + sigma^2), and now falls uniformly inside it.
         mu, sigma = ownership_horizon(c.ownership_months, c.ownership_cv)

@@ -7,6 +7,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from cxsim import experience as xp
+from cxsim.blocks import blocks
 from cxsim.choice import chance_at_quality, pick
 from cxsim.config import WEEKS_PER_YEAR
 from cxsim.customers import INDEPENDENT
@@ -77,9 +78,14 @@ class Service(Process):
         owners who switched store at their last purchase start with the mismatched
         bonds a settled market holds).
         """
-        p, c, nd = self.pop, self.cfg.choice, self.market.n_dealers
-        if c.service_need_per_year <= 0 or own.size == 0:
+        if self.cfg.choice.service_need_per_year <= 0:
             return
+        for block in blocks(own.size):  # each owner's replay is its own: same numbers
+            self._settle_block(own[block])
+
+    def _settle_block(self, own: np.ndarray) -> None:
+        """:meth:`settle_bonds` for one block of owners."""
+        p, c, nd = self.pop, self.cfg.choice, self.market.n_dealers
         seller = p.selling_dealer[own]
         base = self._base_utility(own)  # the same in every replayed need: worked out once
         u = self._dealer_utility(own, seller=seller, base=base)
