@@ -116,7 +116,7 @@ class Launcher:
         call; SLURM's files go to ``folder / SUBMITIT``. Raises :class:`LauncherError`
         if Ray or submitit cannot start."""
         if self.name == "ray":
-            with _ray(self.jobs, self.address) as opened:
+            with _loopback_only(self.address is None), _ray(self.jobs, self.address) as opened:
                 yield opened
         elif self.name == "slurm":
             if folder is None:
@@ -201,14 +201,32 @@ def _study_keeps_signals() -> Iterator[None]:
 
 
 @contextmanager
+def _loopback_only(private: bool) -> Iterator[None]:
+    """Without RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0, Ray on Linux listens on every address
+    of the machine whatever ``_node_ip_address`` says (cxsim.sweep.ray_environment, for
+    Hydra's launcher). Ray reads it once, when first imported, so a process that had
+    imported Ray before (a notebook, a test) gets the constant set as well."""
+    if not private:
+        yield
+        return
+    with _environment(RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0"):
+        from ray._private import ray_constants
+
+        saved = ray_constants.ENABLE_RAY_CLUSTER
+        ray_constants.ENABLE_RAY_CLUSTER = False
+        try:
+            yield
+        finally:
+            ray_constants.ENABLE_RAY_CLUSTER = saved
+
+
+@contextmanager
 def _ray(jobs: int, address: str | None) -> Iterator[tuple[TaskMap, int]]:
     import ray
 
     env = {"RAY_USAGE_STATS_ENABLED": os.environ.get("RAY_USAGE_STATS_ENABLED", "0")}
     if address is None:
-        # Without it Ray on Linux listens on the machine's network address whatever
-        # _node_ip_address says (cxsim.sweep.ray_environment, for Hydra's launcher).
-        env |= {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", **_importable()}
+        env |= _importable()
         init: dict[str, Any] = dict(
             address="local", num_cpus=jobs or None, include_dashboard=False,
             _node_ip_address="127.0.0.1",
@@ -227,7 +245,7 @@ def _ray(jobs: int, address: str | None) -> Iterator[tuple[TaskMap, int]]:
             ray.shutdown()
             raise
     try:
-        remote = ray.remote(num_cpus=1, max_retries=0)(_call)
+        remote = ray.remote(num_cpus=1)(_call)  # a lost node's task reruns: tasks are pure
         workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
 
         def task_map(fn: Callable[[Any], Any], tasks: Sequence[Any], bar: Any = None) -> list:

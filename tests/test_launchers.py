@@ -8,8 +8,10 @@ and result files, run as local processes) stands in for it (:data:`SLURM_CLUSTER
 
 from __future__ import annotations
 
+import json
 import signal
 import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -38,12 +40,17 @@ TINY = {  # two stores of a group and a rival; four scenarios
                       "cost_inflation": {"range": [0.0, 0.4]}},
     "explore": {"scenarios": 4},
 }
-TIMED = "report.md"  # says how long the runs took: the one file that may differ
 
 
 def _files(report: Path) -> dict[str, bytes]:
-    return {p.relative_to(report).as_posix(): p.read_bytes()
-            for p in sorted(report.rglob("*")) if p.is_file() and p.name != TIMED}
+    """Every file's bytes, but for how long the runs took (report.md says it in words,
+    summary.json as ``seconds``: the one number that differs)."""
+    out = {p.relative_to(report).as_posix(): p.read_bytes()
+           for p in sorted(report.rglob("*")) if p.is_file() and p.name != "report.md"}
+    summary = json.loads(out["summary.json"])
+    assert summary.pop("seconds") >= 0
+    out["summary.json"] = json.dumps(summary).encode()
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -90,13 +97,48 @@ def test_an_unreachable_ray_cluster_is_one_line_and_nothing_written(options_file
     assert sorted(options_file.parent.iterdir()) == before
 
 
+def _listening() -> set[tuple[str, str]]:
+    """(process name, address) of every server socket of this process's children."""
+    import psutil
+
+    out = set()
+    for p in psutil.Process().children(recursive=True):
+        try:
+            for c in p.net_connections(kind="inet"):
+                if c.status == psutil.CONN_LISTEN or (c.type == 2 and c.laddr):  # 2: UDP
+                    out.add((p.name(), c.laddr.ip))
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return out
+
+
 def test_explore_on_ray_writes_the_bytes_of_the_cores_pool(options_file, cores_report,
-                                                           ray_tmp, capfd):
+                                                           ray_tmp, capfd, monkeypatch):
+    from cxsim.explore import runs
+
+    pytest.importorskip("psutil")
+    seen: set[tuple[str, str]] = set()
+
+    class Watching:  # a bar that looks at Ray's sockets as each scenario comes back
+        def __init__(self, *args, **kwargs) -> None:
+            pass
+
+        def update(self, k: int = 1) -> None:
+            seen.update(_listening())
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(runs, "progress_bar", Watching)
     out = options_file.parent / "ray"
     before = signal.getsignal(signal.SIGTERM)
     assert main([str(options_file), "--out", str(out), "--launcher", "ray", "--jobs", "2",
                  "--no-progress"]) == 0
     assert signal.getsignal(signal.SIGTERM) is before  # Ray's own handler is not left
+    servers = {(n, ip) for n, ip in seen if any(s in n for s in ("gcs_server", "raylet"))}
+    assert servers, f"no Ray server seen listening: {seen}"
+    loopback = {"127.0.0.1", "::1", "::ffff:127.0.0.1"}
+    assert {ip for _, ip in seen} <= loopback, seen  # the private instance: this machine only
     got = _files(out)
     assert "outcomes.parquet" in got and "experiments.parquet" in got
     assert got.keys() == cores_report.keys()
@@ -126,13 +168,21 @@ def test_an_interrupt_on_ray_is_one_line_and_the_rest_resumes(options_file, core
     monkeypatch.setattr(runs, "chunk_size", lambda workers: 2)
     monkeypatch.setattr(runs, "progress_bar", StopAtThird)
     out = options_file.parent / "stopped"
-    assert main([str(options_file), "--out", str(out), "--launcher", "ray", "--jobs", "2",
+    # one CPU: scenario 3 is still queued or running when the stop comes, and is cancelled
+    assert main([str(options_file), "--out", str(out), "--launcher", "ray", "--jobs", "1",
                  "--no-progress"]) == 130
     lines = [x for x in capfd.readouterr().err.splitlines() if x.strip()]
     assert len(lines) == 1 and "interrupted; 2 of 4 scenarios kept" in lines[0], lines
+    import psutil
     import ray
 
     assert not ray.is_initialized()
+    deadline = time.monotonic() + 15  # the private instance's processes are gone
+    while (left := [p for p in psutil.Process().children(recursive=True)
+                    if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]) \
+            and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not left, [p.name() for p in left]
     staging = out.parent / f".{out.name}.explore-partial"
     assert sorted(runs.finished(staging)["scenario"].unique()) == [0, 1]
     monkeypatch.undo()
