@@ -102,9 +102,10 @@ class Launcher:
             _address(self.address)
         if self.minutes < 1:
             raise ValueError(f"--slurm-minutes {self.minutes}; allowed: --slurm-minutes >= 1")
-        if self.name == "ray" and importlib.util.find_spec("ray") is None:
-            raise ValueError("--launcher ray: Ray is not installed; allowed: cores "
-                             "(or scripts/setup.sh sweeps)")
+        needs = {"ray": "ray", "slurm": "submitit"}.get(self.name)
+        if needs and importlib.util.find_spec(needs) is None:
+            raise ValueError(f"--launcher {self.name}: {needs} is not installed; allowed: "
+                             "cores (or pip install 'cxsim[sweeps]')")
         if self.name == "slurm" and (self.cluster or SLURM_CLUSTER) == "slurm" \
                 and shutil.which("sbatch") is None:
             raise ValueError("--launcher slurm: no SLURM here (sbatch not found); "
