@@ -243,7 +243,7 @@ def pool(jobs: int = 1) -> Iterator[TaskMap]:
         for t in tasks:
             out.append(fn(t))
             if bar is not None:
-                bar.update(_runs_in(out[-1]))
+                bar.update(runs_in(out[-1]))
         return out
 
     if n == 1:
@@ -271,7 +271,7 @@ def pool(jobs: int = 1) -> Iterator[TaskMap]:
             for fut in as_completed(futures):
                 results[futures[fut]] = fut.result()
                 if bar is not None:
-                    bar.update(_runs_in(results[futures[fut]]))
+                    bar.update(runs_in(results[futures[fut]]))
             return results
 
         yield parallel
@@ -296,7 +296,8 @@ class _Measured(list):
     """What a batch of runs returns: one measure per run (a bar counts them all)."""
 
 
-def _runs_in(result: Any) -> int:
+def runs_in(result: Any) -> int:
+    """The runs a task's result stands for (a task map's bar counts them)."""
     return len(result) if isinstance(result, _Measured) else 1
 
 
@@ -320,7 +321,8 @@ def run_many(configs: Iterable[RunConfig], *, jobs: int = 1, progress: bool = Fa
     ``batch`` caps the replications stacked in one batch (1: each run alone).
     """
     configs = list(configs)
-    workers = cores() if jobs == 0 or task_map is not None else max(1, jobs)
+    workers = getattr(task_map, "workers", 0) or (  # a Ray or SLURM launcher's width
+        cores() if jobs == 0 or task_map is not None else max(1, jobs))
     groups = plan_batches(configs, workers, batch)
     tasks = [([configs[i] for i in g], measure) for g in groups]
     if task_map is not None:

@@ -8,6 +8,7 @@ file, and checks that the folder is exactly as it was afterwards.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -63,9 +64,20 @@ def _dashboard(argv: list[str]) -> int | None:
     return main(argv)
 
 
+def _explore(argv: list[str]) -> int | None:
+    from cxsim.explore.cli import main
+    return main(argv)
+
+
+def _decide(argv: list[str]) -> int | None:
+    from cxsim.decide.cli import main
+    return main(argv)
+
+
 COMMANDS: dict[str, Callable[[list[str]], int | None]] = {
     "cxsim": _cxsim, "optimise": _optimise, "sensitivity": _sensitivity,
-    "aggregate": _aggregate, "dashboard": _dashboard, "experiments": _experiments}
+    "aggregate": _aggregate, "dashboard": _dashboard, "experiments": _experiments,
+    "explore": _explore, "decide": _decide}
 
 TINY = ["sample.customers=500", "market.years=0.1"]
 
@@ -196,6 +208,21 @@ CASES: list[tuple[str, list[str], str]] = [
     ("experiments", ["experiment=disney_lift", "hydra.mode=MULTIRUN"], "hydra.mode"),
     ("experiments", ["experiment=disney_lift", "--config-dir", "{cfg}"], "--config-dir"),
     ("experiments", ["experiment=disney_lift", "--config-path", "{cfg}"], "--config-path"),
+    # where explore's and decide's runs go (cxsim.launchers), checked before the file
+    ("explore", ["{file}", "--launcher", "dask"], "--launcher"),
+    ("explore", ["{file}", "--launcher", "ray", "--ray-address", " "], "--ray-address"),
+    ("explore", ["{file}", "--ray-address", "head:6379"], "--ray-address"),
+    ("explore", ["{file}", "--launcher", "ray", "--ray-address", "head"], "--ray-address"),
+    ("explore", ["{file}", "--slurm-partition", "short"], "--slurm-partition"),
+    ("explore", ["{file}", "--launcher", "ray", "--slurm-account", "lab"], "--slurm-account"),
+    ("explore", ["{file}", "--launcher", "slurm", "--slurm-minutes", "0"], "--slurm-minutes"),
+    ("explore", ["{file}", "--launcher", "ray", "--jobs", "-2"], "--jobs"),
+    ("decide", ["{file}", "--launcher", "cores", "--ray-address", "auto"], "--ray-address"),
+    ("decide", ["{file}", "--launcher", "nope"], "--launcher"),
+    ("decide", ["{file}", "--slurm-account", "lab"], "--slurm-account"),
+    *([("explore", ["{file}", "--launcher", "slurm"], "--launcher slurm"),
+       ("decide", ["{file}", "--launcher", "slurm"], "--launcher slurm")]
+      if shutil.which("sbatch") is None else []),  # no SLURM on this machine
 ]
 
 

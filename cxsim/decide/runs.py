@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,16 +23,9 @@ import pandas as pd
 
 from cxsim.appraisal import FLOWS, STATE, Appraisal, appraise, owner_values, paired, value
 from cxsim.decide.options import STATUS_QUO, Options
+from cxsim.launchers import Launcher
 from cxsim.posterior import apply
-from cxsim.run import (
-    Outcomes,
-    cores,
-    pool,
-    progress_bar,
-    replication_seed,
-    run_many,
-    seeded,
-)
+from cxsim.run import Outcomes, progress_bar, replication_seed, run_many, seeded
 
 
 def ledger(out: Outcomes) -> dict[str, Any]:
@@ -122,15 +116,17 @@ def _config(options: Options, arm: str, r: int, draws: list[dict[str, float]]) -
     return seeded(cfg, replication_seed(options.seed, r))
 
 
-def run_options(options: Options, *, jobs: int = 0, progress: bool = False) -> Results:
-    """Run every arm on common seeds (to the target precision, if one is set)."""
-    workers = cores() if jobs == 0 else max(1, jobs)
+def run_options(options: Options, *, jobs: int = 0, progress: bool = False,
+                launcher: Launcher | None = None, folder: Path | None = None) -> Results:
+    """Run every arm on common seeds (to the target precision, if one is set), through
+    ``launcher`` (default: ``jobs`` local worker processes; SLURM's files in ``folder``)."""
     arms = list(options.arms)
     draws = draws_for(options)
     collected: dict[str, list[pd.DataFrame]] = {a: [] for a in arms}
     rates: list[pd.DataFrame] = []
     p, done = options.precision, 0
-    with pool(min(workers, p.most * len(arms))) as task_map:
+    opened = (launcher or Launcher(jobs=jobs)).open(p.most * len(arms), folder)
+    with opened as (task_map, workers):
         bar = progress_bar(p.most * len(arms), "replications", progress)
         try:
             while done < p.most:

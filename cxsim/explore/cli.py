@@ -6,6 +6,7 @@ import sys
 import time
 from collections.abc import Sequence
 
+from cxsim.launchers import add_arguments
 from cxsim.study_cli import BAD_INPUT, OneLineParser, named_out, progress_wanted
 
 PROG = "cxsim-explore"
@@ -30,10 +31,12 @@ def parser() -> OneLineParser:
     p.add_argument("--outcome", default=None, help="npv_k (default) or npv_with_terminal_k")
     p.add_argument("--uncertainties", default=None,
                    help="a YAML file whose uncertainties: section replaces the options file's")
-    p.add_argument("--jobs", type=int, default=0, help="worker processes (0: every core)")
+    p.add_argument("--jobs", type=int, default=0, help="runs at once (0: every core, every "
+                   "CPU of the Ray cluster, or 64 SLURM array tasks)")
     p.add_argument("--out", default=None, help="report folder (default "
                    "results/explore/<name>-<now>); the same --out resumes an interrupted one")
     p.add_argument("--no-progress", action="store_true")
+    add_arguments(p)
     return p
 
 
@@ -45,10 +48,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from cxsim.explore.folder import ExploreFolder
     from cxsim.explore.scenarios import sample
     from cxsim.explore.study import load_study
+    from cxsim.launchers import Launcher
     from cxsim.study_cli import at_least
 
     try:
         at_least("--jobs", a.jobs, 0)
+        launcher = Launcher.from_args(a)
         if a.scenarios is not None:
             at_least("--scenarios", a.scenarios, 1)
         if a.replications is not None:
@@ -66,13 +71,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"{PROG}: error: {explain(exc)}", file=sys.stderr)
         return BAD_INPUT
-    return _explore(study, scenarios, folder, a.jobs, progress_wanted(a), ConfigError)
+    return _explore(study, scenarios, folder, launcher, progress_wanted(a), ConfigError)
 
 
-def _explore(study, scenarios, folder, jobs: int, progress: bool, config_error) -> int:
+def _explore(study, scenarios, folder, launcher, progress: bool, config_error) -> int:
     from cxsim.explore.report import summary_line, write_report
     from cxsim.explore.runs import PARTS, finished, run_scenarios
     from cxsim.interrupts import Interrupted, interrupts
+    from cxsim.launchers import SUBMITIT, LauncherError
 
     try:
         staging = folder.open()
@@ -85,10 +91,15 @@ def _explore(study, scenarios, folder, jobs: int, progress: bool, config_error) 
     started = time.perf_counter()
     try:
         with interrupts():
-            outcomes = run_scenarios(study, scenarios, staging, jobs=jobs, progress=progress)
+            outcomes = run_scenarios(study, scenarios, staging, launcher=launcher,
+                                     progress=progress)
             analysis = write_report(staging, study, scenarios, outcomes,
                                     time.perf_counter() - started)
-            target = folder.commit(drop=(PARTS,))
+            target = folder.commit(drop=(PARTS, SUBMITIT))
+    except LauncherError as exc:  # Ray or a cluster not there: nothing new is kept
+        folder.abandon()
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return BAD_INPUT
     except Interrupted as exc:
         folder.close()
         done = finished(staging)["scenario"].nunique()

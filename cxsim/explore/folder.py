@@ -75,6 +75,13 @@ class ExploreFolder:
         self.close()
         return self.target
 
+    def abandon(self) -> None:
+        """Give up before any run (a launcher that did not start): a staging folder this
+        command created goes, one it resumed stays as it was."""
+        self.close()
+        if not self.resumed:
+            shutil.rmtree(self.staging, ignore_errors=True)
+
     def close(self) -> None:
         """Release the lock (the staging folder stays for a resume)."""
         if self._handle is not None:

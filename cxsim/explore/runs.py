@@ -5,8 +5,9 @@ replication ``r`` runs every arm on seed ``replication_seed(replication_seed(see
 s), r)`` (common random numbers within the scenario; scenarios differ in luck as
 in their uncertainties, so no single draw of luck colours the whole sample). A
 scenario's arms run as one stacked batch (:func:`cxsim.run.run_many`) in one
-worker of a :func:`cxsim.run.pool`, which also values them
-(:mod:`cxsim.explore.money`); the numbers do not depend on the number of workers.
+worker (of a :func:`cxsim.run.pool`, a Ray instance or a SLURM job array:
+:mod:`cxsim.launchers`), which also values them (:mod:`cxsim.explore.money`); the
+numbers depend neither on the number of workers nor on where they run.
 
 Finished scenarios are written in parts (``runs/part-<first>.parquet``) as they
 come in, so an interrupted exploration resumes where it stopped.
@@ -28,8 +29,9 @@ from cxsim.explore.money import MEASURES, scenario_outcomes
 from cxsim.explore.scenarios import values_of
 from cxsim.explore.study import Study
 from cxsim.explore.uncertainties import COST_INFLATION, apply
+from cxsim.launchers import Launcher
 from cxsim.posterior import apply as apply_draw
-from cxsim.run import Outcomes, cores, pool, progress_bar, replication_seed, run_many, seeded
+from cxsim.run import Outcomes, progress_bar, replication_seed, run_many, seeded
 
 PARTS = "runs"
 
@@ -124,15 +126,15 @@ def chunk_size(workers: int) -> int:
 
 
 def run_scenarios(study: Study, experiments: pd.DataFrame, folder: Path, *, jobs: int = 0,
-                  progress: bool = False) -> pd.DataFrame:
+                  progress: bool = False, launcher: Launcher | None = None) -> pd.DataFrame:
     """Outcomes (scenario, policy, :data:`~cxsim.explore.money.MEASURES`) of every option in
-    every scenario; scenarios finished in ``folder`` are read, not run again."""
+    every scenario; scenarios finished in ``folder`` are read, not run again. Runs go
+    through ``launcher`` (default: ``jobs`` local worker processes)."""
     done = finished(folder)
     todo = [int(s) for s in experiments["scenario"] if s not in set(done["scenario"])]
-    workers = cores() if jobs == 0 else max(1, jobs)
-    size = chunk_size(workers)
     if todo:
-        with pool(min(workers, len(todo))) as task_map:
+        with (launcher or Launcher(jobs=jobs)).open(len(todo), folder) as (task_map, workers):
+            size = chunk_size(workers)
             bar = progress_bar(len(experiments), "scenarios", progress)
             bar.update(len(experiments) - len(todo))
             try:
