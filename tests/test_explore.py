@@ -212,3 +212,42 @@ def test_a_calibrated_market_gives_each_scenario_a_posterior_draw(tmp_path):
     again = [o.arms["service"].choice.switching_cost for o, *_ in
              tasks(study, experiments, list(range(8)))]
     assert again == costs  # seeded
+
+
+def test_a_calibrated_parameter_is_a_dimension_of_scenario_discovery(tmp_path):
+    """What the history left open is named in the boxes: each scenario's posterior draw
+    becomes a column (the value it ran with) and an uncertainty of PRIM; a parameter a
+    declared uncertainty sets is not (it wins over the draw). Planted: the option fails
+    exactly where the drawn switching cost is the high one."""
+    import yaml
+
+    from cxsim.explore.report import analyse
+    from cxsim.explore.runs import calibrated, tasks
+    from cxsim.explore.study import load_study
+
+    pd.DataFrame({"choice.switching_cost": [0.5, 3.0], "word_of_mouth.talk_rate": [0.1, 0.2],
+                  "weight": [0.5, 0.5]}).to_parquet(tmp_path / "posterior.parquet")
+    (tmp_path / "market.yaml").write_text(yaml.safe_dump({
+        "calibrated_from": "history.csv", "market": {}, "overrides": [],
+        "posterior": "posterior.parquet",
+        "medians": {"choice.switching_cost": 1.75, "word_of_mouth.talk_rate": 0.15}}))
+    (tmp_path / "explore.yaml").write_text(yaml.safe_dump({
+        "name": "calibrated", "market": "market.yaml", "horizon_years": 1,
+        "status_quo": {}, "options": {"service": {"spend": {"service": 100}}},
+        "uncertainties": {"talk": {"key": "word_of_mouth.talk_rate", "range": [0.3, 0.4]},
+                          "friction_trend": {"range": [0.0, 0.1]}}}))
+    study = load_study(tmp_path / "explore.yaml")
+    experiments = sample(study.uncertainties, 300, seed=4)
+    x, drawn = calibrated(study, experiments)
+    assert [u.key for u in drawn] == ["choice.switching_cost"]  # talk_rate is declared
+    column = drawn[0].name
+    ran = [o.arms["service"].choice.switching_cost for o, *_ in
+           tasks(study, experiments, list(range(12)))]
+    assert x[column].head(12).tolist() == ran  # the value each scenario ran with
+    npv = np.where(x[column] > 2.0, -40.0, 60.0)
+    outcomes = pd.DataFrame({"scenario": x["scenario"], "policy": "service", "npv_k": npv})
+    a = analyse(study, x, outcomes, drawn)
+    box = a.boxes["service"][0]
+    assert "the calibrated choice.switching_cost more than" in box.sentence, box.sentence
+    assert "friction" not in box.sentence
+    assert a.scores.loc[column, "service"] > 0.5

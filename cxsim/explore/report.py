@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,9 @@ import pandas as pd
 
 from cxsim.explore import discovery, layout, robust
 from cxsim.explore.discovery import Box
+from cxsim.explore.runs import calibrated
 from cxsim.explore.study import Study
+from cxsim.explore.uncertainties import Uncertainty
 
 
 @dataclass
@@ -43,9 +46,13 @@ class Analysis:
     # option pays back: the converse question, PRIM on the successes
 
 
-def analyse(study: Study, scenarios: pd.DataFrame, outcomes: pd.DataFrame) -> Analysis:
-    """PRIM and feature scores per option; regret and satisficing over every arm."""
+def analyse(study: Study, scenarios: pd.DataFrame, outcomes: pd.DataFrame,
+            drawn: Sequence[Uncertainty] = ()) -> Analysis:
+    """PRIM and feature scores per option over the declared uncertainties and the
+    ``drawn`` ones (a calibrated market's parameters, columns of ``scenarios``);
+    regret and satisficing over every arm."""
     arms = list(study.options.arms)
+    uncertainties = [*study.uncertainties, *drawn]
     values = robust.table(outcomes, study.outcome, arms[1:])
     values.insert(0, arms[0], 0.0)
     values = values.reindex(scenarios["scenario"])
@@ -54,9 +61,9 @@ def analyse(study: Study, scenarios: pd.DataFrame, outcomes: pd.DataFrame) -> An
     fails, boxes, scores, notes = {}, {}, {}, {}
     for opt in study.option_names:
         fails[opt] = (values[opt] < study.threshold_k).to_numpy()
-        boxes[opt] = discovery.discover(x, fails[opt], study.uncertainties, opt,
+        boxes[opt] = discovery.discover(x, fails[opt], uncertainties, opt,
                                         f"fails ({cond})")
-        scores[opt] = discovery.feature_scores(x, fails[opt], study.uncertainties,
+        scores[opt] = discovery.feature_scores(x, fails[opt], uncertainties,
                                                study.options.seed)
         share = float(fails[opt].mean())
         if not boxes[opt]:
@@ -64,7 +71,7 @@ def analyse(study: Study, scenarios: pd.DataFrame, outcomes: pd.DataFrame) -> An
                           else f"{opt} fails ({cond}) in every scenario." if share == 1
                           else f"{opt} fails ({cond}) in {share:.0%} of the scenarios, with "
                           "no region denser in failures than the rest.")
-    pays = {opt: discovery.discover(x, ~f, study.uncertainties, opt,
+    pays = {opt: discovery.discover(x, ~f, uncertainties, opt,
                                     f"pays back ({study.outcome} >= {study.threshold_k:g} k$)",
                                     cases="successes")
             for opt, f in fails.items() if 0.5 < f.mean() < 1}
@@ -118,7 +125,8 @@ def _table(frame: pd.DataFrame) -> str:
     return "\n".join(rows)
 
 
-def _markdown(study: Study, a: Analysis, seconds: float, runs: int) -> str:
+def _markdown(study: Study, a: Analysis, seconds: float, runs: int,
+              drawn: Sequence[Uncertainty] = ()) -> str:
     o = study.options
     lines = [f"# Explore: {o.name}", ""]
     if o.question:
@@ -151,7 +159,7 @@ def _markdown(study: Study, a: Analysis, seconds: float, runs: int) -> str:
               f"{study.threshold_k:g} k$.", "", _table(a.robust), "",
               "![robust choice](plots/robust_choice.png)", "", "## Uncertainties", "",
               "| name | key | range | label |", "|---|---|---|---|"]
-    for u in study.uncertainties:
+    for u in [*study.uncertainties, *drawn]:  # drawn: the range the posterior's draws span
         span = ", ".join(map(str, u.values)) if u.categorical else \
             f"{u.show(u.low)} to {u.show(u.high)}"
         lines.append(f"| {u.name} | `{u.key}` | {span} | {u.label} |")
@@ -162,10 +170,11 @@ def write_report(folder: Path, study: Study, scenarios: pd.DataFrame, outcomes: 
                  seconds: float) -> Analysis:
     """Everything above into ``folder``; returns the analysis."""
     arms = list(study.options.arms)
+    scenarios, drawn = calibrated(study, scenarios)
     experiments, arrays = layout.ema_layout(scenarios, outcomes, arms)
     layout.save(folder, experiments, arrays)
     scenarios.to_parquet(folder / "scenarios.parquet", index=False)
-    a = analyse(study, scenarios, outcomes)
+    a = analyse(study, scenarios, outcomes, drawn)
     plots = folder / "plots"
     plots.mkdir(exist_ok=True)
     for opt, boxes in a.boxes.items():
@@ -191,7 +200,7 @@ def write_report(folder: Path, study: Study, scenarios: pd.DataFrame, outcomes: 
                "sentences": {o: [b.sentence for b in bs] for o, bs in a.boxes.items()},
                "pays_sentences": {o: [b.sentence for b in bs] for o, bs in a.pays.items()}}
     (folder / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
-    (folder / "report.md").write_text(_markdown(study, a, seconds, runs))
+    (folder / "report.md").write_text(_markdown(study, a, seconds, runs, drawn))
     return a
 
 

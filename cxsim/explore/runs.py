@@ -28,7 +28,7 @@ from cxsim.decide.runs import ledger
 from cxsim.explore.money import MEASURES, scenario_outcomes
 from cxsim.explore.scenarios import values_of
 from cxsim.explore.study import Study
-from cxsim.explore.uncertainties import COST_INFLATION, apply
+from cxsim.explore.uncertainties import COST_INFLATION, Uncertainty, apply
 from cxsim.launchers import Launcher
 from cxsim.posterior import apply as apply_draw
 from cxsim.run import Outcomes, progress_bar, replication_seed, run_many, seeded
@@ -65,6 +65,29 @@ def posterior_draws(options: Options, scenarios: int) -> list[dict[str, float]]:
     if options.posterior is None:
         return [{} for _ in range(scenarios)]
     return options.posterior.sample(scenarios, options.seed)
+
+
+def calibrated(study: Study, scenarios: pd.DataFrame
+               ) -> tuple[pd.DataFrame, list[Uncertainty]]:
+    """The scenarios with a column per parameter drawn from a calibrated market's
+    posterior (the value scenario ``s`` ran with) and an uncertainty for each, so
+    that scenario discovery names what the history left open ("fails when the
+    calibrated quality_offset.North is less than ...") as it names the declared
+    uncertainties. A parameter a declared uncertainty sets is left out (it wins
+    over the draw); without a calibrated market, the scenarios as they are."""
+    post = study.options.posterior
+    declared = {u.key for u in study.uncertainties}
+    names = [k for k in (post.names if post is not None else []) if k not in declared]
+    if not names:
+        return scenarios, []
+    draws = posterior_draws(study.options, int(scenarios["scenario"].max()) + 1)
+    out, found = scenarios.copy(), []
+    for key in names:
+        column = "calibrated_" + "".join(ch if ch.isalnum() else "_" for ch in key)
+        out[column] = [draws[int(s)][key] for s in out["scenario"]]
+        found.append(Uncertainty(column, key, float(out[column].min()),
+                                 float(out[column].max()), label=f"the calibrated {key}"))
+    return out, found
 
 
 def run_scenario(task: tuple[Options, int, list[int], float]) -> pd.DataFrame:
