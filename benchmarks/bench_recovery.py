@@ -81,6 +81,8 @@ def main() -> None:
     print(f"\nbudget: {a.population} particles, at most {a.generations} generations and "
           f"{a.max_simulations} runs; {a.sample:,} simulated customers per run; "
           f"{seconds:.0f} s")
+    for i, note in result.groupby("set")["method"].first().items():
+        print(f"set {i}: {note}")
     print(_line(verdict(result), "regression-adjusted (reported)"))
     print(_line(verdict(result, "abc_"), "ABC before the adjustment"))
     if a.out:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from cxsim.calibrate import predictive, summaries
 from cxsim.calibrate.data import History
-from cxsim.calibrate.fit import Simulator, fit, fit_abc, fit_config
+from cxsim.calibrate.fit import Simulator, fit_abc, fit_config
 from cxsim.calibrate.report import Calibration
 from cxsim.calibrate.sampler import stream
 from cxsim.calibrate.spec import Spec
@@ -54,10 +54,10 @@ def calibrate(spec: Spec, history: History, *, folder: Path, jobs: int = 0,
             head = history.head(backtest)
             sub = folder / "backtest"
             sub.mkdir(exist_ok=True)
-            post_b, _ = fit(base=fit_config(spec.market, head, spec.sample), history=head,
-                            priors=priors, budget=spec.budget, seed=stream(spec.seed, 8),
-                            folder=sub, task_map=task_map, progress=progress,
-                            resume=resume and (sub / "history.db").is_file())
+            post_b = fit_abc(base=fit_config(spec.market, head, spec.sample), history=head,
+                             priors=priors, budget=spec.budget, seed=stream(spec.seed, 8),
+                             folder=sub, task_map=task_map, progress=progress,
+                             resume=resume and (sub / "history.db").is_file()).posterior
             runs_b = predictive.simulate(sim, post_b, spec.budget.predictive, seed)
             cal.backtest = predictive.bands(runs_b, summaries.observed(history),
                                             history.months)
