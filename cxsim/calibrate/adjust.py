@@ -44,6 +44,9 @@ from cxsim.calibrate.sampler import RUNS, read_runs
 from cxsim.calibrate.summaries import YEAR
 from cxsim.posterior import Posterior
 
+MIN_PARTICLES = 6
+"""Fewest particles inside the tolerance (and effective particles + 2) to regress on:
+two coefficients per parameter leave at least two degrees of freedom."""
 EDGE = 1e-6
 """How close to a prior's bound a value is taken on the logit scale."""
 
@@ -128,19 +131,36 @@ def kernel(distance: np.ndarray, tolerance: float) -> np.ndarray:
     return np.clip(1 - (distance / tolerance) ** 2, 0, None)
 
 
-def local_linear(z: np.ndarray, s: np.ndarray, s0: np.ndarray, w: np.ndarray
-                 ) -> np.ndarray:
+def local_linear(z: np.ndarray, s: np.ndarray, s0: np.ndarray, w: np.ndarray,
+                 own: bool = True) -> np.ndarray:
     """Beaumont's adjustment of ``z`` (particles x parameters) on summaries ``s`` at the
-    observed ``s0`` with weights ``w``: intercept plus widened residuals."""
-    d = s - s0
-    design = np.hstack([np.ones((len(d), 1)), d])
-    root = np.sqrt(w)[:, None]
-    beta, *_ = np.linalg.lstsq(design * root, z * root, rcond=None)
-    resid = z - design @ beta
-    n_eff = w.sum() ** 2 / np.sum(w**2)
-    k = d.shape[1]
-    widen = np.sqrt(n_eff / (n_eff - k - 1)) if n_eff > k + 2 else np.inf
-    return beta[0] + widen * resid
+    observed ``s0`` with weights ``w`` (summing to 1): the fitted value at ``s0`` plus
+    the residuals, widened so their variance is the prediction variance there (the
+    residual variance for ``n_eff - k - 1`` degrees of freedom plus the fitted value's
+    own variance). ``own``: parameter j on its own summary j alone (two coefficients
+    per parameter, not ``k + 1``: with a few dozen effective particles the full
+    regression's coefficients are mostly noise); else on every summary."""
+    n_eff = 1.0 / np.sum(w**2)
+    out = np.empty_like(z)
+    for j in range(z.shape[1]):
+        d = (s - s0)[:, [j]] if own else s - s0
+        design = np.hstack([np.ones((len(d), 1)), d])
+        k = d.shape[1]
+        if n_eff <= k + 2:
+            return np.full_like(z, np.nan)
+        root = np.sqrt(w)[:, None]
+        beta, *_ = np.linalg.lstsq(design * root, z[:, j] * root[:, 0], rcond=None)
+        resid = z[:, j] - design @ beta
+        sigma2 = float(np.sum(w * resid**2)) * n_eff / (n_eff - k - 1)
+        # variance of the fitted value at s0 (the intercept), importance weights
+        # taken as they are (the sandwich form of weighted least squares)
+        bread = np.linalg.pinv(design.T @ (design * w[:, None]))
+        meat = design.T @ (design * (w**2 * resid**2)[:, None])
+        var0 = float((bread @ meat @ bread)[0, 0])
+        spread = float(np.sum(w * resid**2))
+        widen = np.sqrt((sigma2 + var0) / spread) if spread > 0 else 1.0
+        out[:, j] = beta[0] + widen * resid
+    return out
 
 
 @dataclass
@@ -170,12 +190,9 @@ def adjust(*, particles: pd.DataFrame, weights: np.ndarray, sum_stats: list[dict
     s = proj(features(sum_stats, x0, scale))
     s0 = proj(features([x0], x0, scale))[0]
     w = raw.weights * kernel(np.asarray(distances, float), tolerance)
-    if np.sum(w > 0) < k + 3:
+    if np.sum(w > 0) < MIN_PARTICLES or w.sum() ** 2 / np.sum(w**2) <= MIN_PARTICLES - 2:
         return Adjusted(raw, False, "too few particles inside the tolerance to regress")
     w = w / w.sum()
-    if not np.isfinite(w.sum() ** 2 / np.sum(w**2)) or \
-            w.sum() ** 2 / np.sum(w**2) <= k + 2:
-        return Adjusted(raw, False, "too few effective particles to regress")
     z = local_linear(to_logit(raw.draws.to_numpy(float), priors), s, s0, w)
     draws = pd.DataFrame(from_logit(z, priors), columns=names)
     keep = w > 0
