@@ -17,11 +17,14 @@ regression adjustment), on summaries that say most about the parameters
    prediction ``s(x)`` is one summary per parameter. The last generation is left
    out, so step 3 works on runs the projection has not seen.
 3. Adjustment: for the last generation's particles, a weighted least-squares fit of
-   each parameter on ``s(x_i) - s(x_obs)`` (weights: pyabc's importance weight times
-   the Epanechnikov kernel of the distance over the tolerance, as Beaumont et al.),
-   then ``theta_i - b (s(x_i) - s(x_obs))``; the residuals are widened by
-   ``sqrt(n / (n - k - 1))`` (n the kernel-weighted effective sample, k the
-   summaries) for the fitted coefficients, so the intervals stay honest.
+   each parameter on its own summary, ``s_j(x_i) - s_j(x_obs)`` (weights: pyabc's
+   importance weight times the Epanechnikov kernel of the distance over the
+   tolerance, as Beaumont et al.), then ``theta_ij - b_j (s_j(x_i) - s_j(x_obs))``;
+   the residuals are widened to the prediction variance at ``s_j(x_obs)`` (residual
+   variance for ``n - 2`` degrees of freedom, n the effective sample, plus the
+   fitted value's own variance), so the intervals stay honest. Beaumont et al.
+   regress on every summary; with a few dozen effective particles that many
+   coefficients are mostly noise, and ``s_j`` is built to carry parameter j.
 
 Every parameter is adjusted on its prior's logit scale, so adjusted values stay
 within the prior (as the ``abc`` R package's ``transf = "logit"``; Csilléry,
