@@ -14,7 +14,8 @@ posterior a calibration reports beside the ABC posterior before the adjustment
     .venv/bin/python benchmarks/bench_recovery.py                  # the full table
     .venv/bin/python benchmarks/bench_recovery.py --population 20 --generations 3
 
-The full run is 5 calibrations at the default budget (about an hour on 2 cores).
+The full run is 5 calibrations at the default budget (48 min on 2 cores, half of
+it beside other work; docs/calibrate.md, "Parameter recovery", has its table).
 ``--keep FOLDER`` keeps each set's pyabc database and runs there, and reads back
 the sets already finished instead of running them again.
 """
