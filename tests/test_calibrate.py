@@ -137,14 +137,14 @@ def calibrated(inputs, tmp_path_factory) -> Path:
     args = [str(data), "--market", str(spec), "--no-progress", "--jobs", "2",
             "--backtest", "8"]
 
-    real = calibration_module.fit
+    real = calibration_module.fit_abc
 
     def interrupted(**kw):  # noqa: ANN003, ANN202 - the real fit, stopped after one
         real(**{**kw, "budget": dataclasses.replace(kw["budget"], generations=1)})
         raise Interrupted(signal.SIGINT)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(calibration_module, "fit", interrupted)
+        mp.setattr(calibration_module, "fit_abc", interrupted)
         assert main([*args, "--out", str(out)]) == 130
     staging = out.parent / f".{out.name}.cxsim-partial"
     assert not out.exists() and (staging / "history.db").is_file()

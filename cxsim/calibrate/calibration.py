@@ -18,7 +18,7 @@ from pathlib import Path
 
 from cxsim.calibrate import predictive, summaries
 from cxsim.calibrate.data import History
-from cxsim.calibrate.fit import Simulator, fit, fit_config
+from cxsim.calibrate.fit import Simulator, fit_abc, fit_config
 from cxsim.calibrate.report import Calibration
 from cxsim.calibrate.sampler import stream
 from cxsim.calibrate.spec import Spec
@@ -37,9 +37,10 @@ def calibrate(spec: Spec, history: History, *, folder: Path, jobs: int = 0,
     months = len(history.months)
     workers = cores() if jobs == 0 else max(1, jobs)
     with pool(min(workers, spec.budget.population)) as task_map:
-        post, gens = fit(base=base, history=history, priors=priors, budget=spec.budget,
-                         seed=spec.seed, folder=folder, task_map=task_map,
-                         progress=progress, resume=resume)
+        got = fit_abc(base=base, history=history, priors=priors, budget=spec.budget,
+                      seed=spec.seed, folder=folder, task_map=task_map,
+                      progress=progress, resume=resume)
+        post, gens = got.posterior, got.generations
         fitted = time.perf_counter() - started
         sim = Simulator(base, history.stores, history.metrics, months, task_map)
         seed = stream(spec.seed, 7)
@@ -47,15 +48,16 @@ def calibrate(spec: Spec, history: History, *, folder: Path, jobs: int = 0,
         bands = predictive.bands(runs, summaries.observed(history), history.months)
         cal = Calibration(spec=spec, history=history, priors=priors, posterior=post,
                           params=predictive.table(post, priors), generations=gens,
-                          bands=bands, truth=dict(truth or {}), fit_seconds=fitted)
+                          bands=bands, truth=dict(truth or {}), fit_seconds=fitted,
+                          method=got.method, abc_posterior=got.abc)
         if backtest:
             head = history.head(backtest)
             sub = folder / "backtest"
             sub.mkdir(exist_ok=True)
-            post_b, _ = fit(base=fit_config(spec.market, head, spec.sample), history=head,
-                            priors=priors, budget=spec.budget, seed=stream(spec.seed, 8),
-                            folder=sub, task_map=task_map, progress=progress,
-                            resume=resume and (sub / "history.db").is_file())
+            post_b = fit_abc(base=fit_config(spec.market, head, spec.sample), history=head,
+                             priors=priors, budget=spec.budget, seed=stream(spec.seed, 8),
+                             folder=sub, task_map=task_map, progress=progress,
+                             resume=resume and (sub / "history.db").is_file()).posterior
             runs_b = predictive.simulate(sim, post_b, spec.budget.predictive, seed)
             cal.backtest = predictive.bands(runs_b, summaries.observed(history),
                                             history.months)

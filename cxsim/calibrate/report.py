@@ -17,6 +17,7 @@ from cxsim.results import write_parquet
 
 MARKET = "market.yaml"
 POSTERIOR = "posterior.parquet"
+ABC_POSTERIOR = "posterior_abc.parquet"
 
 
 @dataclass
@@ -36,6 +37,8 @@ class Calibration:
     backtest: pd.DataFrame | None = None  # bands over every month, fitted on the first part
     backtest_params: pd.DataFrame | None = None
     truth: dict[str, float] = field(default_factory=dict)
+    method: str = ""  # how the posterior was made from the last generation (fit.Fit)
+    abc_posterior: Posterior | None = None  # the last generation before the adjustment
 
 
 def _f(x: float) -> str:
@@ -80,6 +83,9 @@ def write_report(folder: Path, cal: Calibration) -> Path:
     """Every file of the calibration's folder; returns ``report.md``."""
     draws = cal.posterior.draws.assign(weight=cal.posterior.weights)
     write_parquet(draws, folder / POSTERIOR)
+    if cal.abc_posterior is not None:
+        write_parquet(cal.abc_posterior.draws.assign(weight=cal.abc_posterior.weights),
+                      folder / ABC_POSTERIOR)
     write_parquet(cal.params, folder / "parameters.parquet")
     write_parquet(cal.generations, folder / "generations.parquet")
     write_parquet(cal.bands, folder / "predictive.parquet")
@@ -99,7 +105,11 @@ def write_report(folder: Path, cal: Calibration) -> Path:
           f"{cal.fit_seconds:.0f} s, everything {cal.seconds:.0f} s.", "", "## Posterior", "",
           *_param_lines(cal.params, cal.truth), ""]
     md += [f"- {w.removeprefix('warning: ')}" for w in warnings(cal.params)]
-    md += ["", "A parameter is identified when its 90 % interval is narrower than half its "
+    md += ["", f"Posterior: the last generation {cal.method or 'as accepted'}"
+           + ("; see docs/calibrate.md, 'Regression adjustment' (Beaumont, Zhang & Balding "
+              "2002; Fearnhead & Prangle 2012). The particles as ABC accepted them: "
+              f"`{ABC_POSTERIOR}`." if cal.method.startswith("regression") else "."),
+           "", "A parameter is identified when its 90 % interval is narrower than half its "
            "prior's range. How much quality a dollar buys is not inferred: a history "
            "without spending changes cannot tell it (scenario tools keep it as an "
            "uncertainty).", "", "![pairwise posterior](pairwise.png)", "",

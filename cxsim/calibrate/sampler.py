@@ -9,11 +9,17 @@ seed from the same sequence), and checks them against the tolerance in proposal
 order until the generation has its particles. Nothing depends on the number of
 workers, so a seed gives the same posterior on any machine, and a resumed
 calibration continues as an uninterrupted one would.
+
+Given a ``record`` folder, it also writes every run of a generation, accepted or
+not (``runs_t<generation>.npz``: parameters and summaries), before pyabc stores
+the generation: pyabc's database keeps only the accepted particles, and the
+regression adjustment (:mod:`cxsim.calibrate.adjust`) learns from all runs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,12 +40,13 @@ class RunLayerSampler(Sampler):
     """Proposals in fixed rounds, simulated by the run layer, accepted in order."""
 
     def __init__(self, simulate: Simulate, *, seed: int, round_size: int,
-                 progress: bool = False) -> None:
+                 progress: bool = False, record: Path | None = None) -> None:
         super().__init__()
         self.simulate = simulate
         self.seed = int(seed)
         self.round_size = max(1, int(round_size))
         self.show_progress = progress
+        self.record = None if record is None else Path(record)
         self.log: list[dict[str, float]] = []  # one row per generation
 
     def _propose(self, kw: dict[str, Any], prior: bool, t: int, rnd: int, size: int
@@ -82,6 +89,7 @@ class RunLayerSampler(Sampler):
         prior = "parameter_priors" in kw and "transitions" not in kw
         sample = self._create_empty_sample()
         evaluated = accepted = rnd = 0
+        runs: list[tuple[dict[str, float], dict[str, np.ndarray]]] = []
         bar = self._bar(n, t, prior, kw)
         try:
             while accepted < n and evaluated < max_eval:
@@ -91,6 +99,8 @@ class RunLayerSampler(Sampler):
                 seeds = [stream(self.seed, t + 1, rnd, i) for i in range(size)]
                 sims = self.simulate([dict(theta) for _, theta in proposals], seeds)
                 evaluated += size
+                runs += [(dict(theta), x) for (_, theta), x in zip(proposals, sims,
+                                                                  strict=True)]
                 for (m, theta), x in zip(proposals, sims, strict=True):
                     particle = self._judge(kw, prior, t, m, theta, x)
                     sample.append(particle)
@@ -103,6 +113,8 @@ class RunLayerSampler(Sampler):
                 rnd += 1
         finally:
             bar.close()
+        if self.record is not None:
+            write_runs(self.record / f"{RUNS}{t}.npz", runs)
         self.nr_evaluations_ = evaluated
         self.log.append({"generation": t, "runs": evaluated, "accepted": accepted,
                          "tolerance": float(kw["eps"](t)) if not prior else float("inf")})
@@ -117,3 +129,31 @@ class RunLayerSampler(Sampler):
             f"generation {t}, tolerance {float(kw['eps'](t)):.3g}"
         return tqdm(total=n, desc=desc, unit="accepted", leave=True, file=None,
                     disable=None if self.show_progress else True)
+
+
+RUNS = "runs_t"
+"""Prefix of a generation's file of runs (the prior runs' generation is -1)."""
+
+
+def write_runs(path: Path, runs: list[tuple[dict[str, float], dict[str, np.ndarray]]]
+               ) -> None:
+    """Parameters (``theta``, one row per run, columns ``names``) and summaries (``x<i>``
+    for the ``keys``' i-th, one row per run), written whole or not at all."""
+    names = list(runs[0][0]) if runs else []
+    keys = list(runs[0][1]) if runs else []
+    arrays = {f"x{i}": np.array([np.asarray(x[k], float) for _, x in runs])
+              for i, k in enumerate(keys)}
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        np.savez(fh, names=np.array(names, dtype=str), keys=np.array(keys, dtype=str),
+                 theta=np.array([[p[n] for n in names] for p, _ in runs], dtype=float),
+                 **arrays)
+    tmp.replace(path)
+
+
+def read_runs(path: Path) -> tuple[list[str], np.ndarray, dict[str, np.ndarray]]:
+    """A generation's runs: parameter names, parameters (runs x names), summaries."""
+    with np.load(path, allow_pickle=False) as f:
+        keys = [str(k) for k in f["keys"]]
+        return ([str(n) for n in f["names"]], f["theta"],
+                {k: f[f"x{i}"] for i, k in enumerate(keys)})
