@@ -193,3 +193,23 @@ def test_decide_runs_a_calibrated_market_with_posterior_draws(calibrated, tmp_pa
 
     write_report(tmp_path, options, res, 1.0)
     assert "## Parameter uncertainty" in (tmp_path / "report.md").read_text()
+
+
+@pytest.mark.parametrize("flags,named", [
+    (["--launcher", "dask"], "--launcher"),
+    (["--ray-address", "head:6379"], "--ray-address"),  # without --launcher ray
+    (["--launcher", "slurm", "--slurm-minutes", "0"], "--slurm-minutes"),
+])
+def test_a_bad_launcher_flag_is_one_line_exit_2_and_nothing_written(flags, named, inputs,
+                                                                      tmp_path, capsys):
+    data, spec = inputs
+    out = tmp_path / "out"
+    try:
+        code = main([str(data), "--market", str(spec), "--out", str(out), "--no-progress",
+                     *flags])
+    except SystemExit as exc:  # argparse's own refusal (an unknown choice)
+        code = exc.code
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and named in err, err
+    assert not out.exists()

@@ -74,3 +74,22 @@ def test_small_parameter_recovery(tmp_path):
     # parameter's median is within 10 % of the prior's range of the truth
     assert v["pairs"] == 2 and v["coverage"] == 1.0, result.to_string()
     assert v["identified"] == 2 and v["passes"], result.to_string()
+
+
+def test_same_posterior_through_a_job_array(history, tmp_path):
+    """Proposals run as submitit job arrays (its local executor stands in for SLURM,
+    which this machine does not have) give the posterior of the local pool."""
+    from cxsim import launchers
+
+    for d in ("pool", "slurm"):
+        (tmp_path / d).mkdir()
+    pooled = _fit(history, tmp_path / "pool", jobs=2, generations=2)
+    base = fit_config(compose(MICRO), history, 400)
+    slurm = launchers.Launcher("slurm", jobs=2, cluster="local")
+    with slurm.open(6, tmp_path / "slurm") as (task_map, _):
+        arrays = fit_abc(base=base, history=history, priors=PRIORS,
+                         budget=Budget(population=6, generations=2, min_acceptance=0.0),
+                         seed=4, folder=tmp_path / "slurm", task_map=task_map)
+    assert list((tmp_path / "slurm" / launchers.SUBMITIT).glob("*_result.pkl"))
+    pd.testing.assert_frame_equal(arrays.posterior.draws, pooled.posterior.draws)
+    np.testing.assert_array_equal(arrays.posterior.weights, pooled.posterior.weights)

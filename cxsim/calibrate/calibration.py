@@ -22,21 +22,23 @@ from cxsim.calibrate.fit import Simulator, fit_abc, fit_config
 from cxsim.calibrate.report import Calibration
 from cxsim.calibrate.sampler import stream
 from cxsim.calibrate.spec import Spec
-from cxsim.run import cores, pool
+from cxsim.launchers import Launcher
 
 
 def calibrate(spec: Spec, history: History, *, folder: Path, jobs: int = 0,
               progress: bool = False, resume: bool = False, backtest: int = 0,
-              truth: dict[str, float] | None = None) -> Calibration:
+              truth: dict[str, float] | None = None,
+              launcher: Launcher | None = None) -> Calibration:
     """Fit ``spec``'s unknowns to ``history`` (pyabc's database in ``folder``), check
     the posterior's predictions against the history, and, with ``backtest`` months,
-    fit those first months alone and band the rest."""
+    fit those first months alone and band the rest. Runs go through ``launcher``
+    (default: ``jobs`` local worker processes); the posterior is the same on any."""
     started = time.perf_counter()
     priors = spec.priors(history.stores)
     base = fit_config(spec.market, history, spec.sample)
     months = len(history.months)
-    workers = cores() if jobs == 0 else max(1, jobs)
-    with pool(min(workers, spec.budget.population)) as task_map:
+    launcher = launcher or Launcher(jobs=jobs)
+    with launcher.open(spec.budget.population, folder) as (task_map, _):
         got = fit_abc(base=base, history=history, priors=priors, budget=spec.budget,
                       seed=spec.seed, folder=folder, task_map=task_map,
                       progress=progress, resume=resume)

@@ -9,10 +9,12 @@ names the ``--resume`` that finishes it.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from cxsim.launchers import Launcher, add_arguments
 from cxsim.study_cli import (
     BAD_INPUT,
     OneLineParser,
@@ -37,6 +39,7 @@ def _parser() -> OneLineParser:
     p.add_argument("--backtest", type=int, default=0, metavar="MONTHS",
                    help="also fit the first MONTHS months alone and band the rest")
     p.add_argument("--jobs", type=int, default=0, help="worker processes (0: every core)")
+    add_arguments(p)
     p.add_argument("--out", default=None,
                    help="run folder (default results/calibrate/<name>-<now>)")
     p.add_argument("--resume", default=None, metavar="FOLDER",
@@ -52,6 +55,7 @@ def _check(a: argparse.Namespace) -> tuple:
 
     at_least("--jobs", a.jobs, 0)
     at_least("--backtest", a.backtest, 0)
+    launcher = Launcher.from_args(a)
     if a.resume is not None and a.out is not None:
         raise ValueError("--resume names the folder; allowed: --resume without --out")
     check_out(a.out)
@@ -65,7 +69,7 @@ def _check(a: argparse.Namespace) -> tuple:
     if k and not n <= k < len(history.months):
         raise ConfigError(f"--backtest {k}; allowed: {n} (the parameters) to "
                           f"{len(history.months) - 1} (one month held out at least)")
-    return spec, history
+    return spec, history, launcher
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -74,9 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from cxsim.calibrate.folder import CalibrationFolder
     from cxsim.compose import explain
     from cxsim.interrupts import Interrupted, interrupts
+    from cxsim.launchers import SUBMITIT, LauncherError
 
     try:
-        spec, history = _check(a)
+        spec, history, launcher = _check(a)
         folder = CalibrationFolder(a.resume or a.out or named_out("calibrate", spec.name),
                                    resume=a.resume is not None)
         if a.resume is not None:
@@ -98,8 +103,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 folder.keep_inputs(Path(a.data), Path(a.market))
             cal = calibrate(spec, history, folder=folder.staging, jobs=a.jobs,
                             progress=progress_wanted(a), resume=a.resume is not None,
-                            backtest=a.backtest)
+                            backtest=a.backtest, launcher=launcher)
+            shutil.rmtree(folder.staging / SUBMITIT, ignore_errors=True)  # SLURM's, ours
             write_report(folder.staging, cal)
+    except LauncherError as exc:  # Ray or a cluster not there: one line, as bad input
+        if a.resume is not None:
+            folder.keep()
+        else:
+            folder.abandon()
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return BAD_INPUT
     except Interrupted as exc:
         folder.keep()
         print(f"{PROG}: interrupted; resume with: {PROG} {a.data} --market {a.market} "
