@@ -177,6 +177,18 @@ def test_an_option_failing_almost_everywhere_is_asked_where_it_pays_back():
     assert a.robust.loc["o", "share_meeting"] == pytest.approx(0.2, abs=0.01)
 
 
+def _calibrated_market(folder) -> None:  # noqa: ANN001 - a test's tmp_path
+    """A calibrated market (what cxsim-calibrate writes) with two equally weighted draws."""
+    import yaml
+
+    pd.DataFrame({"choice.switching_cost": [0.5, 3.0], "word_of_mouth.talk_rate": [0.1, 0.2],
+                  "weight": [0.5, 0.5]}).to_parquet(folder / "posterior.parquet")
+    (folder / "market.yaml").write_text(yaml.safe_dump({
+        "calibrated_from": "history.csv", "market": {}, "overrides": [],
+        "posterior": "posterior.parquet",
+        "medians": {"choice.switching_cost": 1.75, "word_of_mouth.talk_rate": 0.15}}))
+
+
 def test_a_calibrated_market_gives_each_scenario_a_posterior_draw(tmp_path):
     """Scenario s runs every arm on draw s of the posterior; a declared uncertainty
     on the same key wins over the draw."""
@@ -185,12 +197,7 @@ def test_a_calibrated_market_gives_each_scenario_a_posterior_draw(tmp_path):
     from cxsim.explore.runs import tasks
     from cxsim.explore.study import load_study
 
-    pd.DataFrame({"choice.switching_cost": [0.5, 3.0], "word_of_mouth.talk_rate": [0.1, 0.2],
-                  "weight": [0.5, 0.5]}).to_parquet(tmp_path / "posterior.parquet")
-    (tmp_path / "market.yaml").write_text(yaml.safe_dump({
-        "calibrated_from": "history.csv", "market": {}, "overrides": [],
-        "posterior": "posterior.parquet",
-        "medians": {"choice.switching_cost": 1.75, "word_of_mouth.talk_rate": 0.15}}))
+    _calibrated_market(tmp_path)
     sub = tmp_path / "options"
     sub.mkdir()
     (sub / "explore.yaml").write_text(yaml.safe_dump({
@@ -225,12 +232,7 @@ def test_a_calibrated_parameter_is_a_dimension_of_scenario_discovery(tmp_path):
     from cxsim.explore.runs import calibrated, tasks
     from cxsim.explore.study import load_study
 
-    pd.DataFrame({"choice.switching_cost": [0.5, 3.0], "word_of_mouth.talk_rate": [0.1, 0.2],
-                  "weight": [0.5, 0.5]}).to_parquet(tmp_path / "posterior.parquet")
-    (tmp_path / "market.yaml").write_text(yaml.safe_dump({
-        "calibrated_from": "history.csv", "market": {}, "overrides": [],
-        "posterior": "posterior.parquet",
-        "medians": {"choice.switching_cost": 1.75, "word_of_mouth.talk_rate": 0.15}}))
+    _calibrated_market(tmp_path)
     (tmp_path / "explore.yaml").write_text(yaml.safe_dump({
         "name": "calibrated", "market": "market.yaml", "horizon_years": 1,
         "status_quo": {}, "options": {"service": {"spend": {"service": 100}}},

@@ -17,6 +17,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from test_explore_cli import TINY as EXPLORE_TINY
+from test_sweeps import _listening as listening
 
 from cxsim import launchers
 from cxsim.explore.cli import main
@@ -24,22 +26,10 @@ from cxsim.explore.cli import main
 pytest.importorskip("ray")
 pytest.importorskip("submitit")
 
-TINY = {  # two stores of a group and a rival; four scenarios
-    "name": "tiny", "group": "Metro",
-    "overrides": ["sample.customers=300", "market.warmup_weeks=4"],
-    "market": {"market": {"households": 1200},
-               "dealers": {"dealers": [
-                   {"name": "North", "group": "Metro", "x_km": 0, "y_km": 10},
-                   {"name": "East", "group": "Metro", "x_km": 10, "y_km": 0},
-                   {"name": "Rival", "x_km": 0, "y_km": -10}]}},
-    "horizon_years": 0.5, "status_quo": {},
-    "options": {"updates": {"stores": ["North"], "spend": {"communication": 100}},
-                "licence": {"stores": ["North"], "yearly_k": 52}},
-    "uncertainties": {"friction_trend": {"range": [0.0, 0.15]},
-                      "rival_copies": {"values": ["nobody", "Rival"]},
-                      "cost_inflation": {"range": [0.0, 0.4]}},
-    "explore": {"scenarios": 4},
-}
+TINY = {**EXPLORE_TINY,  # the explore tests' market, smaller; four scenarios
+        "overrides": ["sample.customers=300", "market.warmup_weeks=4"],
+        "market": {**EXPLORE_TINY["market"], "market": {"households": 1200}},
+        "explore": {"scenarios": 4}}
 
 
 def _files(report: Path) -> dict[str, bytes]:
@@ -101,15 +91,7 @@ def _listening() -> set[tuple[str, str]]:
     """(process name, address) of every server socket of this process's children."""
     import psutil
 
-    out = set()
-    for p in psutil.Process().children(recursive=True):
-        try:
-            for c in p.net_connections(kind="inet"):
-                if c.status == psutil.CONN_LISTEN or (c.type == 2 and c.laddr):  # 2: UDP
-                    out.add((p.name(), c.laddr.ip))
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            continue
-    return out
+    return listening(psutil.Process().children(recursive=True))
 
 
 def test_explore_on_ray_writes_the_bytes_of_the_cores_pool(options_file, cores_report,
