@@ -83,8 +83,11 @@ def calibrated(study: Study, scenarios: pd.DataFrame
     draws = posterior_draws(study.options, int(scenarios["scenario"].max()) + 1)
     out, found = scenarios.copy(), []
     for key in names:
+        values = [draws[int(s)][key] for s in out["scenario"]]
+        if min(values) == max(values):  # one value drawn: nothing to box
+            continue
         column = "calibrated_" + "".join(ch if ch.isalnum() else "_" for ch in key)
-        out[column] = [draws[int(s)][key] for s in out["scenario"]]
+        out[column] = values
         found.append(Uncertainty(column, key, float(out[column].min()),
                                  float(out[column].max()), label=f"the calibrated {key}"))
     return out, found
