@@ -74,7 +74,8 @@ def calibrated(study: Study, scenarios: pd.DataFrame
     that scenario discovery names what the history left open ("fails when the
     calibrated quality_offset.North is less than ...") as it names the declared
     uncertainties. A parameter a declared uncertainty sets is left out (it wins
-    over the draw); without a calibrated market, the scenarios as they are."""
+    over the draw), and so is one drawn with a single value (nothing to box);
+    without a calibrated market, the scenarios as they are."""
     post = study.options.posterior
     declared = {u.key for u in study.uncertainties}
     names = [k for k in (post.names if post is not None else []) if k not in declared]
