@@ -22,9 +22,11 @@ places, names and groups, the rules) but may differ in the seed, the programme
 (``investment``: the arms of a comparison), the money (``economics``), how the
 stores turn money into quality and how good they are (:data:`DEALER_KEYS`,
 :data:`STORE_KEYS`: each replication's dealers are built from its own config),
-the friction trend (:data:`FRICTION_KEYS`: each replication meets its own) and
-a few behavioural parameters the processes read per customer (:data:`VALUE_KEYS`),
-which is where calibration particles and exploration scenarios differ.
+the friction trend (:data:`FRICTION_KEYS`: each replication meets its own), the
+market's size (``market.households``: the weight of a simulated customer, read
+only by the replication's own stores) and a few behavioural parameters the
+processes read per customer (:data:`VALUE_KEYS`), which is where calibration
+particles and exploration scenarios differ.
 :func:`batch_key` says which configs can share a batch; anything else (another
 behavioural parameter, the stepped engine, a well-mixed market, a researcher's
 rule that does not declare ``batchable = True``) runs on its own.
@@ -78,12 +80,13 @@ STORE_KEYS = ("quality", "consistency_sd", "engagement", "bays", "open_hours_per
 FRICTION_KEYS = ("friction_start", "friction_decline", "friction_floor",
                  "friction_step_week", "friction_step_to")
 """``market.*`` keys that may differ: each replication meets its own friction."""
-VALUE_KEYS = ("choice.switching_cost", "word_of_mouth.talk_rate", "word_of_mouth.review_rate")
+VALUE_KEYS = ("choice.switching_cost", "word_of_mouth.talk_rate", "word_of_mouth.review_rate",
+              "word_of_mouth.listen_weight", "touchpoints.expectation_drift")
 """Behavioural parameters that may differ: the processes read them per customer
 (:meth:`cxsim.market.Market.value_of`)."""
 VARYING = (*PER_REPLICATION, *VALUE_KEYS, *(f"dealers.{k}" for k in DEALER_KEYS),
            *(f"dealers.dealers[].{k}" for k in STORE_KEYS),
-           *(f"market.{k}" for k in FRICTION_KEYS))
+           *(f"market.{k}" for k in FRICTION_KEYS), "market.households")
 """Every key that may differ between the replications of one batch."""
 
 
@@ -103,6 +106,12 @@ def batch_key(cfg: RunConfig) -> str | None:
             store.pop(k)
     for k in FRICTION_KEYS:
         shared["market"].pop(k)
+    # The market's size sets the weight w of a simulated customer (real households
+    # each stands for), which only the replication's own stores' lanes, reviews and
+    # counters read; whether the sample is smaller than the market (w > 1: noise
+    # scaled to the real market's) must be the same for the whole batch.
+    shared["market"].pop("households")
+    shared["market_larger_than_sample"] = cfg.weight > 1.0
     for key in VALUE_KEYS:
         section, name = key.split(".")
         shared[section].pop(name)
@@ -179,7 +188,9 @@ class BatchModel(CxModel):
         self.reps, self.n_local = reps, n
         self.draws = BatchDraws([c.seed for c in cfgs], n)
         self.n = reps * n
-        self.weight = cfg.weight
+        # real households per simulated customer: each replication's, per dealer row
+        self.weight = np.repeat([c.weight for c in cfgs], len(cfg.dealers.dealers)) \
+            if any(c.weight != cfg.weight for c in cfgs) else cfg.weight
         self.warmup = cfg.market.warmup_weeks
         self.weeks = cfg.weeks
         self.dealer_list = [Dealer(self, r * nd + i, spec, c.dealers)
@@ -210,7 +221,8 @@ class BatchModel(CxModel):
         dealers = DealerArrays(self.dealer_list)
         # The lanes see real arrivals: each sampled visit stands for w real ones.
         lanes = ServiceLanes.at_start(cfg, dealers, owners, self.weight)
-        self.metrics = Metrics(self.n_dealers, self.weeks, weight=self.weight, reps=reps)
+        self.metrics = Metrics(self.n_dealers, self.weeks, weight=cfg.weight, reps=reps,
+                               rep_weights=[c.weight for c in cfgs])
         self.calendar = Calendar(self.n, EVENTS)
         zeros = np.zeros(reps, dtype=np.int64)
         # Friction already counts while the start is settled (the service bonds).

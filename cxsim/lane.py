@@ -39,9 +39,10 @@ class ServiceLanes:
 
     @classmethod
     def at_start(cls, cfg: RunConfig, dealers: DealerArrays, owners: np.ndarray,
-                 weight: float) -> ServiceLanes:
+                 weight: float | np.ndarray) -> ServiceLanes:
         """The stores' lanes at the start, expecting the real service visits of their
-        ``owners`` (sampled counts per store; each stands for ``weight`` real ones)."""
+        ``owners`` (sampled counts per store; each stands for ``weight`` real ones:
+        one number, or one per store in a batch whose markets differ in size)."""
         ch, dc = cfg.choice, cfg.dealers
         need = ch.service_need_per_year / WEEKS_PER_YEAR
         return cls(
@@ -52,7 +53,7 @@ class ServiceLanes:
 
     def __init__(self, bays: np.ndarray, service_rate: np.ndarray, rate: np.ndarray,
                  smoothing: float, open_hours: np.ndarray | float, overloaded_wait: float,
-                 weight: float = 1.0) -> None:
+                 weight: float | np.ndarray = 1.0) -> None:
         """``rate``: the starting estimate of real arrivals per opening hour."""
         self.bays = bays
         self.service_rate = service_rate  # visits an hour one bay completes (mu)
@@ -65,11 +66,12 @@ class ServiceLanes:
         # the rate, so that noise would lengthen waits in small samples. Remembering
         # w times longer (weight 1 - (1 - a)^(1/w)) keeps the estimate's noise at the
         # real market's (assumption; w <= 1 keeps the configured weight).
-        self.smoothing = smoothing if weight <= 1.0 else \
-            1.0 - (1.0 - smoothing) ** (1.0 / weight)
+        self.smoothing = remembering(smoothing, weight)
         self.open_hours = open_hours
         self.overloaded_wait = overloaded_wait
         self.weight = weight  # real visits per sampled visit
+        # a batch's markets are all larger than their samples, or none is (batch_key)
+        self.noisy = bool(np.all(np.asarray(weight) > 1.0))
         self.update_law()
 
     def set_capacity(self, bays: np.ndarray, service_rate: np.ndarray) -> None:
@@ -149,7 +151,7 @@ class ServiceLanes:
         smaller noise, as its smoothing does (assumption: inflating noise would
         invent variance the sample lacks).
         """
-        if self.weight <= 1.0:
+        if not self.noisy:
             return self.weight * self.arrivals
         expected = self.rate * self.open_hours
         real = expected + (self.weight * self.arrivals - expected) / np.sqrt(self.weight)
@@ -159,3 +161,11 @@ class ServiceLanes:
     def utilisation(self) -> np.ndarray:
         """Visits served in the last closed week over the lane's capacity (0-1)."""
         return self.served / (self.capacity * self.open_hours)
+
+
+def remembering(smoothing: float, weight: float | np.ndarray) -> float | np.ndarray:
+    """The lane's smoothing for samples of ``weight``: ``1 - (1 - a)^(1/w)`` for w > 1
+    (per store when ``weight`` is an array, each computed as its own run computes it)."""
+    if np.ndim(weight) > 0:
+        return np.array([remembering(smoothing, float(w)) for w in np.ravel(weight)])
+    return smoothing if weight <= 1.0 else 1.0 - (1.0 - smoothing) ** (1.0 / weight)

@@ -38,12 +38,13 @@ class Metrics:
     """Accumulates one week at a time for ``n_dealers`` dealers over ``weeks`` weeks."""
 
     def __init__(self, n_dealers: int, weeks: int, weight: float = 1.0,
-                 reps: int | None = None) -> None:
+                 reps: int | None = None, rep_weights: list[float] | None = None) -> None:
         """``reps``: a stacked batch of replications (:mod:`cxsim.batch`), whose
-        dealers are ``n_dealers / reps`` per replication and whose market measures
-        are one column per replication."""
+        dealers are ``n_dealers / reps`` per replication, whose market measures
+        are one column per replication and whose weights are ``rep_weights``."""
         self.d = n_dealers
         self.weight = weight  # real households per simulated customer
+        self.rep_weights = rep_weights
         self.weeks = weeks
         # The week's counters are rows of one matrix, and the recorded weeks one 3-D
         # block, so that clearing and freezing a week are one operation each rather
@@ -146,7 +147,8 @@ class Metrics:
         the very numbers its own run records."""
         out = object.__new__(Metrics)
         cols = slice(r * nd, (r + 1) * nd)
-        out.d, out.weight, out.weeks = nd, self.weight, self.weeks
+        out.d, out.weeks = nd, self.weeks
+        out.weight = self.weight if self.rep_weights is None else self.rep_weights[r]
         out.rows = {k: v[:, cols] for k, v in self.rows.items()}
         out.market = {k: v[:, r] for k, v in self.market.items()}
         out.funnel = {k: v[cols] for k, v in self.funnel.items()}

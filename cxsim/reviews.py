@@ -17,12 +17,16 @@ from cxsim.config import WordOfMouthConfig
 class ReviewPlatform:
     """Decayed review sums and weights per dealer, and the ratings they give."""
 
-    def __init__(self, n_dealers: int, cfg: WordOfMouthConfig, weight: float = 1.0) -> None:
+    def __init__(self, n_dealers: int, cfg: WordOfMouthConfig,
+                 weight: float | np.ndarray = 1.0) -> None:
+        """``weight``: one number, or one per dealer in a batch whose markets differ in
+        size (all larger than their samples, or none: :func:`cxsim.batch.batch_key`)."""
         self.decay = 2.0 ** (-1.0 / cfg.rating_halflife_weeks)  # weekly weight kept
         self.prior = cfg.rating_prior
         self.prior_weight = cfg.rating_prior_weight
         self.n_dealers = n_dealers
         self.w = weight  # real reviews per simulated review
+        self.folds = bool(np.all(np.asarray(weight) > 1.0))  # w > 1: see fold_week
         self.sum = np.zeros(n_dealers)
         self.weight = np.zeros(n_dealers)
         self.rating = np.full(n_dealers, cfg.rating_prior)
@@ -37,7 +41,7 @@ class ReviewPlatform:
 
     def post(self, dealers: np.ndarray, scores: np.ndarray) -> None:
         """Add reviews (one per element) with these scores (0-10)."""
-        if self.w > 1.0:
+        if self.folds:
             self._week[0] += np.bincount(dealers, minlength=self.n_dealers)
             self._week[1] += np.bincount(dealers, weights=scores, minlength=self.n_dealers)
             return
@@ -71,7 +75,7 @@ class ReviewPlatform:
 
     def update_rating(self) -> None:
         """The public rating: the decayed mean, smoothed toward the prior."""
-        if self.w > 1.0:
+        if self.folds:
             self.fold_week()
         self.rating = (self.sum + self.prior * self.prior_weight) / (
             self.weight + self.prior_weight)

@@ -292,18 +292,19 @@ def map_tasks(fn: Callable[[Any], Any], tasks: Iterable[Any], *, jobs: int = 1,
 Measure = Callable[[Outcomes], Any]
 
 
-class _Measured(list):
-    """What a batch of runs returns: one measure per run (a bar counts them all)."""
+class Several(list):
+    """What a task of several units returns (a batch of runs, a group of an
+    exploration's scenarios): one result per unit, and a bar counts them all."""
 
 
 def runs_in(result: Any) -> int:
     """The runs a task's result stands for (a task map's bar counts them)."""
-    return len(result) if isinstance(result, _Measured) else 1
+    return len(result) if isinstance(result, Several) else 1
 
 
-def _run_and_measure(task: tuple[list[RunConfig], Measure]) -> _Measured:
+def _run_and_measure(task: tuple[list[RunConfig], Measure]) -> Several:
     cfgs, measure = task
-    return _Measured(measure(out) for out in run_replications(cfgs))
+    return Several(measure(out) for out in run_replications(cfgs))
 
 
 def run_many(configs: Iterable[RunConfig], *, jobs: int = 1, progress: bool = False,

@@ -103,7 +103,8 @@ def leaving(cfg: RunConfig, draws: Draws, key: int, week: int, ids: np.ndarray,
 def settled_expectations(cfg: RunConfig, draws: Draws, ids: np.ndarray,
                          expectation: np.ndarray, dealer: np.ndarray,
                          felt: np.ndarray, sd: np.ndarray,
-                         affinity: np.ndarray) -> np.ndarray:
+                         affinity: np.ndarray,
+                         drift: float | np.ndarray | None = None) -> np.ndarray:
     """Today's owners' expectations as the stationary market would have them.
 
     A household has been in the market for an exponential time A (mean
@@ -113,11 +114,18 @@ def settled_expectations(cfg: RunConfig, draws: Draws, ids: np.ndarray,
     With K ~ Poisson(rho_t A), E[(1 - r)^K] = exp(-r rho_t A) of the starting
     distance is left, and the episodes' noise adds a spread
     sd r sqrt((1 - (1 - r)^2K) / (1 - (1 - r)^2)) (K taken at its mean).
-    Returns the new expectations (ids, touchpoints).
+    ``drift`` is r (default the config's; per customer in a batch whose
+    replications' drifts differ). Returns the new expectations (ids, touchpoints).
     """
     c, ch = cfg.customers, cfg.choice
-    r = cfg.touchpoints.expectation_drift
-    if c.tenure_years <= 0 or r == 0 or ids.size == 0:
+    r = cfg.touchpoints.expectation_drift if drift is None else drift
+    if np.ndim(r) > 0 and (r == 0).any():  # r = 0 learns nothing: as its own run, unmoved
+        out, moving = expectation.copy(), r != 0
+        out[moving] = settled_expectations(cfg, draws, ids[moving], expectation[moving],
+                                           dealer[moving], felt, sd, affinity[moving],
+                                           r[moving])
+        return out
+    if c.tenure_years <= 0 or np.all(r == 0) or ids.size == 0:
         return expectation
     spells = 12.0 / c.ownership_months  # shopping spells a year
     service = ch.service_need_per_year * ch.initial_dealer_service_share

@@ -69,15 +69,19 @@ DIFFERENT_MARKETS = [  # what calibration particles and exploration scenarios va
     ["dealers.dealers.1.bays=6", "dealers.quality_max=8.5", "dealers.handoff_failure=0.5",
      "dealers.dealers.0.gross_per_vehicle=4.1", "economics.discount_rate=0.2",
      "word_of_mouth.review_rate=0.1"],
+    ["market.households=26000", "word_of_mouth.listen_weight=0.22",  # explore's scenarios
+     "touchpoints.expectation_drift=0.07", "investment=cx_program"],
+    ["market.households=17000", "touchpoints.expectation_drift=0.0"],  # r = 0: unmoved
 ]
 
 
 def test_replications_with_their_own_parameters_equal_their_single_runs(arms):
-    """Dealer-level parameters, the friction trend, switching cost and how readily
-    customers talk and post may differ within a batch."""
+    """Dealer-level parameters, the friction trend, the market's size, switching cost,
+    how readily customers talk, post and listen, and how fast expectations drift may
+    differ within a batch."""
     cfgs = [seeded(arms["cx_program"], 5),
             *(seeded(compose([*SMALL, *extra]), s) for extra, s in
-              zip(DIFFERENT_MARKETS, (8, 5, 77), strict=True))]
+              zip(DIFFERENT_MARKETS, (8, 5, 77, 5, 9), strict=True))]
     assert len({batch_key(c) for c in cfgs}) == 1
     for cfg, rep in zip(cfgs, run_batch(cfgs), strict=True):
         weekly, _, summary, customers = _single(cfg)
@@ -104,7 +108,9 @@ def test_what_cannot_share_a_batch(arms):
     with pytest.raises(ValueError, match="differ only in"):
         BatchModel([base, compose([*SMALL, "choice.service_bond=0.5"])])
     for structure in ("dealers.dealers.0.x_km=3", "dealers.dealers.1.name=Other",
-                      "market.households=30000", "customers.tenure_years=10"):
+                      "customers.tenure_years=10",
+                      # a market smaller than its sample (w < 1) keeps the sample's noise
+                      "market.households=1000"):
         assert batch_key(compose([*SMALL, structure])) != batch_key(base), structure
 
 

@@ -222,7 +222,7 @@ def test_an_interrupt_keeps_the_finished_scenarios_and_says_how_to_go_on(
         write(folder, rows)
         raise Interrupted(signal.SIGINT)
 
-    monkeypatch.setattr(runs, "chunk_size", lambda workers: 2)
+    monkeypatch.setattr(runs, "chunk_size", lambda workers, group=1: 2)
     monkeypatch.setattr(runs, "_write_part", write_then_stop)
     path = _file(tmp_path, _with(explore={"scenarios": 4}))
     target = tmp_path / "stopped"

@@ -147,7 +147,7 @@ def test_an_interrupt_on_ray_is_one_line_and_the_rest_resumes(options_file, core
         def close(self) -> None:
             pass
 
-    monkeypatch.setattr(runs, "chunk_size", lambda workers: 2)
+    monkeypatch.setattr(runs, "chunk_size", lambda workers, group=1: 2)
     monkeypatch.setattr(runs, "progress_bar", StopAtThird)
     out = options_file.parent / "stopped"
     # one CPU: scenario 3 is still queued or running when the stop comes, and is cancelled

@@ -4,10 +4,12 @@ Scenario ``s`` sets its uncertainties' keys in every arm's config; its
 replication ``r`` runs every arm on seed ``replication_seed(replication_seed(seed,
 s), r)`` (common random numbers within the scenario; scenarios differ in luck as
 in their uncertainties, so no single draw of luck colours the whole sample). A
-scenario's arms run as one stacked batch (:func:`cxsim.run.run_many`) in one
-worker (of a :func:`cxsim.run.pool`, a Ray instance or a SLURM job array:
-:mod:`cxsim.launchers`), which also values them (:mod:`cxsim.explore.money`); the
-numbers depend neither on the number of workers nor on where they run.
+few scenarios' arms run as one stacked batch (:func:`cxsim.run.run_many`; up to
+16 runs, where a run costs about half of what it costs alone) in one worker (of
+a :func:`cxsim.run.pool`, a Ray instance or a SLURM job array:
+:mod:`cxsim.launchers`), which also values them (:mod:`cxsim.explore.money`); a
+replication in a batch equals its own run, so the numbers depend neither on the
+grouping, nor on the number of workers, nor on where they run.
 
 Finished scenarios are written in parts (``runs/part-<first>.parquet``) as they
 come in, so an interrupted exploration resumes where it stopped.
@@ -23,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from cxsim.batch import BATCH_CUSTOMERS, BATCH_MAX
 from cxsim.decide.options import STATUS_QUO, Options
 from cxsim.decide.runs import ledger
 from cxsim.explore.money import MEASURES, scenario_outcomes
@@ -31,7 +34,7 @@ from cxsim.explore.study import Study
 from cxsim.explore.uncertainties import COST_INFLATION, Uncertainty, apply
 from cxsim.launchers import Launcher
 from cxsim.posterior import apply as apply_draw
-from cxsim.run import Outcomes, progress_bar, replication_seed, run_many, seeded
+from cxsim.run import Outcomes, Several, progress_bar, replication_seed, run_many, seeded
 
 PARTS = "runs"
 
@@ -94,12 +97,32 @@ def calibrated(study: Study, scenarios: pd.DataFrame
     return out, found
 
 
-def run_scenario(task: tuple[Options, int, list[int], float]) -> pd.DataFrame:
-    """One scenario's arms, every replication, valued: a row per option."""
-    options, scenario, seeds, inflation = task
-    arms = list(options.arms)
-    configs = [seeded(options.arms[a], s) for s in seeds for a in arms]
+Task = tuple[Options, int, list[int], float]
+"""A scenario to run: its options (every arm), number, seeds and cost inflation."""
+
+
+def run_scenarios_together(group: list[Task]) -> Several:
+    """Scenarios' arms, every replication, valued: per scenario a row per option.
+
+    Their runs go to :func:`cxsim.run.run_many` together, so arms and scenarios that
+    share a market are stacked in one batch (:mod:`cxsim.batch`): replications of
+    a batch run faster per run the more there are, up to ~12, and each equals its
+    own run byte for byte, so how scenarios are grouped changes no number."""
+    configs, spans = [], []
+    for options, _, seeds, _ in group:
+        arms = list(options.arms)
+        spans.append((len(configs), len(seeds) * len(arms)))
+        configs += [seeded(options.arms[a], s) for s in seeds for a in arms]
     got = run_many(configs, measure=measure, jobs=1)
+    return Several(value_scenario(task, got[a:a + k])
+                   for task, (a, k) in zip(group, spans, strict=True))
+
+
+def value_scenario(task: Task, got: list[dict[str, Any]]) -> pd.DataFrame:
+    """One scenario's runs (:func:`measure`, replication-major, arms in order) valued:
+    a row per option."""
+    options, scenario, _, inflation = task
+    arms = list(options.arms)
     weekly: dict[str, list[pd.DataFrame]] = {a: [] for a in arms}
     nps: dict[str, list[pd.Series]] = {a: [] for a in arms}
     rates = []
@@ -116,8 +139,18 @@ def run_scenario(task: tuple[Options, int, list[int], float]) -> pd.DataFrame:
     return rows.assign(scenario=scenario)
 
 
-def tasks(study: Study, experiments: pd.DataFrame, scenarios: Sequence[int]) -> list:
-    """The pool's tasks for these scenarios (rows of ``experiments``)."""
+def group_size(study: Study, scenarios: int, workers: int) -> int:
+    """Scenarios per task: as many as fill one batch (:data:`cxsim.batch.BATCH_MAX`
+    runs and :data:`cxsim.batch.BATCH_CUSTOMERS` customers), but no more than
+    keeps every worker busy."""
+    runs = len(study.options.arms) * study.replications
+    customers = study.options.arms[STATUS_QUO].sample.customers
+    most = min(BATCH_MAX, BATCH_CUSTOMERS // max(1, customers)) // max(1, runs)
+    return max(1, min(most, -(-scenarios // max(1, workers))))
+
+
+def tasks(study: Study, experiments: pd.DataFrame, scenarios: Sequence[int]) -> list[Task]:
+    """The tasks for these scenarios (rows of ``experiments``), one per scenario."""
     out = []
     by_id = experiments.set_index("scenario", drop=False)
     draws = posterior_draws(study.options, int(experiments["scenario"].max()) + 1)
@@ -147,9 +180,10 @@ def _write_part(folder: Path, rows: pd.DataFrame) -> None:
     os.replace(tmp, folder / PARTS / f"part-{first:07d}.parquet")  # whole, or not at all
 
 
-def chunk_size(workers: int) -> int:
-    """Scenarios per part: enough to keep every worker busy, few enough to lose little."""
-    return max(8, 4 * workers)
+def chunk_size(workers: int, group: int = 1) -> int:
+    """Scenarios per part: enough to keep every worker busy with tasks of ``group``
+    scenarios, few enough to lose little."""
+    return max(8, 4 * workers) * group
 
 
 def run_scenarios(study: Study, experiments: pd.DataFrame, folder: Path, *, jobs: int = 0,
@@ -161,14 +195,18 @@ def run_scenarios(study: Study, experiments: pd.DataFrame, folder: Path, *, jobs
     todo = [int(s) for s in experiments["scenario"] if s not in set(done["scenario"])]
     if todo:
         with (launcher or Launcher(jobs=jobs)).open(len(todo), folder) as (task_map, workers):
-            size = chunk_size(workers)
+            group = group_size(study, len(todo), workers)
+            size = chunk_size(workers, group)
             bar = progress_bar(len(experiments), "scenarios", progress)
             bar.update(len(experiments) - len(todo))
             try:
                 for a in range(0, len(todo), size):
-                    got = task_map(run_scenario, tasks(study, experiments, todo[a:a + size]),
+                    part = tasks(study, experiments, todo[a:a + size])
+                    got = task_map(run_scenarios_together,
+                                   [part[g:g + group] for g in range(0, len(part), group)],
                                    bar)
-                    _write_part(folder, pd.concat(got, ignore_index=True))
+                    _write_part(folder, pd.concat([f for fs in got for f in fs],
+                                                  ignore_index=True))
             finally:
                 bar.close()
     out = finished(folder)

@@ -73,6 +73,12 @@ class Process:
         """Write expectations of touchpoint ``tp``."""
         flat(self.pop.expectation)[ids * self.pop.expectation.shape[1] + tp] = values
 
+    def _drift(self, ids: np.ndarray) -> float | np.ndarray:
+        """How far these customers' expectations move toward what they met (each
+        replication's own in a batch whose drifts differ)."""
+        return self.market.value_of("touchpoints.expectation_drift",
+                                    self.cfg.touchpoints.expectation_drift, ids)
+
     def _expect_many(self, ids: np.ndarray, tps: np.ndarray, values: np.ndarray) -> None:
         """Write expectations of touchpoints ``tps`` (k,), ``values`` (k, len(ids))."""
         width = self.pop.expectation.shape[1]

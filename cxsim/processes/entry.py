@@ -94,7 +94,7 @@ class Entry(Process):
             p.expectation[ids] = settled_expectations(
                 self.cfg, dr, ids, p.expectation[ids],
                 self.market.to_global(ids, p.selling_dealer[ids]), felt, dl.eff_sd,
-                p.affinity[ids])
+                p.affinity[ids], self._drift(ids))
         # A stationary renewal process: the current ownership spell is length-biased
         # (lognormal with mu + sigma^2), and now falls uniformly inside it.
         mu, sigma = ownership_horizon(c.ownership_months, c.ownership_cv)

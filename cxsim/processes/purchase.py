@@ -99,7 +99,7 @@ class Purchase(Process):
         effort = xp.effort_score(problems, 0.0, tc)
         if m.journal is not None:
             m.journal.episode("bought", self, ids, d, moments, SALE_MOMENTS, score)
-        self._expect_many(ids, tps, xp.drift(expected, x, tc.expectation_drift))
+        self._expect_many(ids, tps, xp.drift(expected, x, self._drift(ids)))
         # Accounts and loyalty.
         old = p.selling_dealer[ids]
         had = old >= 0

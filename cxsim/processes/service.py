@@ -204,7 +204,7 @@ class Service(Process):
         effort = xp.effort_score(problems, waits, tc)
         if m.journal is not None:
             m.journal.episode("serviced", self, ids, d, moments, SERVICE_MOMENTS, score, waits)
-        self._expect_many(ids, tps, xp.drift(expected, felt, tc.expectation_drift))
+        self._expect_many(ids, tps, xp.drift(expected, felt, self._drift(ids)))
         mt.kpi(g, tps, x)
         mt.add_many(g, {"service_visits": 1.0, "wait_hours_sum": waits,
                         "revenue_k": self.cfg.dealers.service_ticket_k,

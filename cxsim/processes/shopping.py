@@ -91,9 +91,10 @@ class Shopping(Process):
             # (Cox 2025: 74 % of dealer-serviced owners expect to buy there again).
             z_buy += c.buy_loyalty_weight * loyalty[d, np.arange(ids.size)]
         buys = U[VISIT_DRAWS["buy"]] < logistic(z_buy)
-        drift = tc.expectation_drift
+        drift = self._drift(ids)
         self._expect(ids[uses_web], T["digital"],
-                     xp.drift(exp_dig[uses_web], x_dig[uses_web], drift))
+                     xp.drift(exp_dig[uses_web], x_dig[uses_web],
+                              drift if np.ndim(drift) == 0 else drift[uses_web]))
         self._expect(ids, T["sales"], xp.drift(exp_sales, x_sales, drift))
         # Shoppers who walk away remember the visit and shop on.
         walk = ~buys

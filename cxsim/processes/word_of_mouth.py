@@ -53,7 +53,7 @@ class WordOfMouth(Process):
         if talks.any():
             self._talk.append((ids[talks], d[talks], score[talks], False))
         pr *= p.affinity[ids]
-        if self.market.reviews.w > 1.0:
+        if self.market.reviews.folds:
             self.market.reviews.expect(self.market.to_global(ids, d), pr, score)
         posts = u_review < pr
         if posts.any():
@@ -102,7 +102,9 @@ class WordOfMouth(Process):
         # about 100 times faster than the 2-D index with float64 values.
         cell = listeners * self.market.n_dealers + dealers
         attitude = flat(p.attitude)
-        delta = w.listen_weight * (heard - attitude[cell])
+        listen = self.market.value_of("word_of_mouth.listen_weight", w.listen_weight,
+                                      listeners)
+        delta = listen * (heard - attitude[cell])
         np.add.at(attitude, cell, delta.astype(attitude.dtype))
         flat(p.aware)[cell] = True
         good = heard >= w.talk_neutral
