@@ -201,18 +201,27 @@ class BatchModel(CxModel):
         price_premium = np.array([d.spec.price_premium for d in self.dealer_list[:nd]])
         ch, cc = cfg.choice, cfg.customers
         pops, adjs, statics, owners = [], [], [], []
+        built: dict[str, tuple] = {}
         for c in cfgs:  # each replication's customers and network, as its own run builds them
-            own_draws = Draws(c.seed)
-            p = populate(c, own_draws)
-            order = serpentine_order(p.x, p.y, strip_km=max(cc.market_size_km / 50.0, 1e-6))
-            adjs.append(small_world(order, cc.network_degree, cc.network_rewire, own_draws))
-            statics.append((
-                -ch.distance_weight * distances(p.x, p.y, self.locations)
-                - ch.price_weight * p.price_weight[:, None] * price_premium[None, :]
-            ).astype(np.float32))
-            owners.append(np.bincount(p.selling_dealer[p.selling_dealer >= 0],
-                                      minlength=nd).astype(np.int64))
+            # arms of a comparison on one seed start from the same customers: built once
+            key = _start_key(c)
+            if key not in built:
+                own_draws = Draws(c.seed)
+                p = populate(c, own_draws)
+                order = serpentine_order(p.x, p.y,
+                                         strip_km=max(cc.market_size_km / 50.0, 1e-6))
+                built[key] = (p, small_world(order, cc.network_degree, cc.network_rewire,
+                                             own_draws), (
+                    -ch.distance_weight * distances(p.x, p.y, self.locations)
+                    - ch.price_weight * p.price_weight[:, None] * price_premium[None, :]
+                ).astype(np.float32), np.bincount(p.selling_dealer[p.selling_dealer >= 0],
+                                                  minlength=nd).astype(np.int64))
+            p, adj, static, owned = built[key]
             pops.append(p)
+            adjs.append(adj)
+            statics.append(static)
+            owners.append(owned)
+        del built
         self.population = p = _stack(pops)
         del pops
         self.adjacency = _block_diagonal(adjs, n)
@@ -283,6 +292,14 @@ class Replica:
         self.population = Population(**{f.name: getattr(batch.population, f.name)[rows]
                                         for f in fields(Population)})
         self.week = batch.market.week
+
+
+def _start_key(cfg: RunConfig) -> str:
+    """Configs with equal keys start from the same customers and network: the seed and
+    everything but the programme and the money (which the start never reads)."""
+    return json.dumps({k: v for k, v in asdict(cfg).items()
+                       if k not in ("investment", "economics", "progress", "plots")},
+                      sort_keys=True, default=str)
 
 
 def _values(cfgs: list[RunConfig]) -> dict[str, np.ndarray]:

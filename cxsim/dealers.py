@@ -85,12 +85,14 @@ class Dealer(mesa.Agent):
             1.0 - 2.0 ** (-self.engagement_spend / size / c.engagement_spend_half))
         self._sd_target = self.spec.consistency_sd * 2.0 ** (
             -self.consistency_spend / size / c.consistency_spend_half)
+        self._yearly = yearly_cost(self.spend, self.engagement_spend,
+                                   self.consistency_spend, self.extra_bays, c.bay_cost_k)
 
     @property
     def yearly_investment(self) -> float:
-        """k$ a year the dealer spends on its programme."""
-        return yearly_cost(self.spend, self.engagement_spend, self.consistency_spend,
-                           self.extra_bays, self.cfg.bay_cost_k)
+        """k$ a year the dealer spends on its programme (read every week; it changes
+        only when a programme starts)."""
+        return self._yearly
 
     def step(self) -> None:
         """Move delivered quality, engagement and consistency toward their targets."""

@@ -15,8 +15,6 @@ in the rate, the noise left in the smoothed rate adds a small upward bias
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 
@@ -46,6 +44,37 @@ def mean_wait(servers: int, arrival_rate: float, service_rate: float) -> float:
     return erlang_c(servers, a) / (servers * service_rate - arrival_rate)
 
 
+def erlang_c_lanes(servers: np.ndarray, offered_load: np.ndarray) -> np.ndarray:
+    """:func:`erlang_c` of every lane at once (the same recursion, element by element,
+    so each lane's number is the scalar function's to the last bit)."""
+    c = np.asarray(servers).astype(np.int64)
+    a = np.asarray(offered_load, dtype=float)
+    out = np.ones(a.shape)
+    live = (c > 0) & (a < c) & (a > 0)
+    out[(c > 0) & (a < c) & (a <= 0)] = 0.0
+    if live.any():
+        b = np.ones(a.shape)
+        for k in range(1, int(c[live].max()) + 1):
+            step = live & (k <= c)
+            ab = a[step] * b[step]
+            b[step] = ab / (k + ab)
+        rho = a[live] / c[live]
+        bl = b[live]
+        out[live] = bl / (1.0 - rho * (1.0 - bl))
+    return out
+
+
+def mean_wait_lanes(servers: np.ndarray, arrival_rate: np.ndarray,
+                    service_rate: np.ndarray) -> np.ndarray:
+    """:func:`mean_wait` of every lane at once (inf where the lane is overloaded)."""
+    a = arrival_rate / service_rate
+    out = np.full(a.shape, np.inf)
+    ok = a < servers
+    out[ok] = erlang_c_lanes(servers[ok], a[ok]) / (
+        servers[ok] * service_rate[ok] - arrival_rate[ok])
+    return out
+
+
 def wait_law(servers: np.ndarray, arrival_rate: np.ndarray,
              service_rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per lane: the chance an arrival waits and the rate of the wait if it does.
@@ -53,14 +82,15 @@ def wait_law(servers: np.ndarray, arrival_rate: np.ndarray,
     An overloaded lane (load >= 1) gets chance 1 and rate 0, i.e. an endless wait,
     which the caller caps (``touchpoints.overloaded_wait_hours``).
     """
+    servers, service_rate = np.asarray(servers), np.asarray(service_rate, dtype=float)
+    arrival_rate = np.asarray(arrival_rate, dtype=float)
     pw = np.ones(len(servers))
     rate = np.zeros(len(servers))
-    for j, (c, lam, mu) in enumerate(zip(servers, arrival_rate, service_rate, strict=True)):
-        if lam / mu < c:
-            pw[j] = erlang_c(c, lam / mu)
-            rate[j] = c * mu - lam
+    load = arrival_rate / service_rate
+    ok = load < servers
+    pw[ok] = erlang_c_lanes(servers[ok], load[ok])
+    rate[ok] = servers[ok] * service_rate[ok] - arrival_rate[ok]
     return pw, rate
-
 
 
 def debiased_rate(servers: np.ndarray, rate: np.ndarray, service_rate: np.ndarray,
@@ -72,17 +102,24 @@ def debiased_rate(servers: np.ndarray, rate: np.ndarray, service_rate: np.ndarra
     weekly counts are few, would run above Erlang C (about 15 % at 2 bays).
     Reading it at lambda - (W_q'' / W_q') V / 2 removes that term to first
     order (a second-order delta-method correction). The shift is capped at two
-    standard deviations and keeps the lane below capacity.
+    standard deviations and keeps the lane below capacity. All lanes at once.
     """
     out = np.array(rate, dtype=float)
-    for j, (c, lam, mu, v) in enumerate(zip(servers, rate, service_rate, variance,
-                                            strict=True)):
-        cap = c * mu
-        if not 0 < lam < cap or v <= 0:
-            continue
-        h = min(math.sqrt(v), (cap - lam) / 4.0, lam / 4.0)
-        w0, w1, w2 = (mean_wait(c, lam + k * h, mu) for k in (-1, 0, 1))
-        slope, curve = (w2 - w0) / (2 * h), (w2 - 2 * w1 + w0) / h ** 2
-        if slope > 0:
-            out[j] = lam - min(0.5 * curve / slope * v, 2.0 * math.sqrt(v))
+    c = np.asarray(servers)
+    mu = np.broadcast_to(np.asarray(service_rate, dtype=float), out.shape)
+    v = np.broadcast_to(np.asarray(variance, dtype=float), out.shape)
+    cap = c * mu
+    ok = (0 < out) & (out < cap) & (v > 0)
+    if not ok.any():
+        return out
+    c, lam, mu, v, cap = c[ok], out[ok], mu[ok], v[ok], cap[ok]
+    root = np.sqrt(v)
+    h = np.minimum(np.minimum(root, (cap - lam) / 4.0), lam / 4.0)
+    w0, w1, w2 = (mean_wait_lanes(c, lam + k * h, mu) for k in (-1, 0, 1))
+    # pow(h, 2), as the scalar h ** 2 computes it (not always h * h to the last bit)
+    h2 = np.array([x ** 2 for x in h.tolist()])
+    slope, curve = (w2 - w0) / (2 * h), (w2 - 2 * w1 + w0) / h2
+    up = slope > 0
+    shifted = lam - np.minimum(0.5 * curve / np.where(up, slope, 1.0) * v, 2.0 * root)
+    out[np.flatnonzero(ok)[up]] = shifted[up]
     return out
