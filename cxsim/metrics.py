@@ -189,28 +189,46 @@ def _ratio(num: pd.Series | np.ndarray, den: pd.Series | np.ndarray) -> np.ndarr
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
+RATE_INPUTS = ("units_sold", "owner_serviced_here", "owner_service_needs", "promoters",
+               "detractors", "responses", "csat_sum", "ces_sum", "score_sum", "top_box",
+               "wait_hours_sum", "service_visits", "gross_profit_k", "investment_k",
+               "young_at_seller", "young_needs", "loyal_repurchases", "repurchases",
+               "loyal_repurchases_serviced", "repurchases_serviced")
+"""The counts the rates are made of."""
+
+
 def add_rates(df: pd.DataFrame, units_total: np.ndarray | None = None) -> pd.DataFrame:
-    """Derive the rates CX people read from the summed counts (in place, returned)."""
+    """Derive the rates CX people read from the summed counts; returns the frame with
+    them (a rate already there is replaced where it stands, new ones are added at
+    the end in one step: a column at a time costs more than the arithmetic)."""
     if units_total is None:
         units_total = df.groupby("week")["units_sold"].transform("sum").to_numpy()
-    df["share"] = _ratio(df["units_sold"], units_total)
-    df["service_retention"] = _ratio(df["owner_serviced_here"], df["owner_service_needs"])
-    df["nps"] = 100.0 * _ratio(df["promoters"] - df["detractors"], df["responses"])
-    df["csat"] = _ratio(df["csat_sum"], df["responses"])
-    df["ces"] = _ratio(df["ces_sum"], df["responses"])
-    df["customer_rating"] = _ratio(df["score_sum"], df["responses"])
-    df["top_box_share"] = _ratio(df["top_box"], df["responses"])
-    df["perception_gap"] = df["self_rating"] - df["customer_rating"]
-    df["mean_wait_hours"] = _ratio(df["wait_hours_sum"], df["service_visits"])
-    df["profit_k"] = df["gross_profit_k"] - df["investment_k"]
-    df["young_serviced_at_seller"] = _ratio(df["young_at_seller"], df["young_needs"])
-    df["loyalty"] = _ratio(df["loyal_repurchases"], df["repurchases"])
-    df["loyalty_if_serviced"] = _ratio(df["loyal_repurchases_serviced"],
-                                       df["repurchases_serviced"])
-    df["loyalty_if_not_serviced"] = _ratio(
-        df["loyal_repurchases"] - df["loyal_repurchases_serviced"],
-        df["repurchases"] - df["repurchases_serviced"])
-    return df
+    col = {k: df[k].to_numpy() for k in (*RATE_INPUTS, "self_rating")}
+    responses = col["responses"]
+    rates = {
+        "share": _ratio(col["units_sold"], units_total),
+        "service_retention": _ratio(col["owner_serviced_here"], col["owner_service_needs"]),
+        "nps": 100.0 * _ratio(col["promoters"] - col["detractors"], responses),
+        "csat": _ratio(col["csat_sum"], responses),
+        "ces": _ratio(col["ces_sum"], responses),
+        "customer_rating": _ratio(col["score_sum"], responses),
+        "top_box_share": _ratio(col["top_box"], responses),
+    }
+    rates["perception_gap"] = col["self_rating"] - rates["customer_rating"]
+    rates["mean_wait_hours"] = _ratio(col["wait_hours_sum"], col["service_visits"])
+    rates["profit_k"] = col["gross_profit_k"] - col["investment_k"]
+    rates["young_serviced_at_seller"] = _ratio(col["young_at_seller"], col["young_needs"])
+    rates["loyalty"] = _ratio(col["loyal_repurchases"], col["repurchases"])
+    rates["loyalty_if_serviced"] = _ratio(col["loyal_repurchases_serviced"],
+                                          col["repurchases_serviced"])
+    rates["loyalty_if_not_serviced"] = _ratio(
+        col["loyal_repurchases"] - col["loyal_repurchases_serviced"],
+        col["repurchases"] - col["repurchases_serviced"])
+    for k in [k for k in rates if k in df.columns]:
+        df[k] = rates.pop(k)
+    if not rates:
+        return df
+    return pd.concat([df, pd.DataFrame(rates, index=df.index)], axis=1)
 
 
 def summarise(df: pd.DataFrame) -> pd.DataFrame:
@@ -223,5 +241,5 @@ def summarise(df: pd.DataFrame) -> pd.DataFrame:
     out["self_rating"] = df.groupby("dealer", sort=False)["self_rating"].mean()
     out = out.reset_index()
     out["week"] = 0
-    add_rates(out, units_total=np.full(len(out), out["units_sold"].sum()))
+    out = add_rates(out, units_total=np.full(len(out), out["units_sold"].sum()))
     return out.drop(columns=["week"])

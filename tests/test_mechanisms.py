@@ -175,7 +175,7 @@ def test_nps_counts_promoters_9_10_and_detractors_0_6():
     total = at_9.sum(numeric_only=True)
     df = pd.DataFrame([total])
     df["week"], df["self_rating"] = 0, np.nan
-    add_rates(df)
+    df = add_rates(df)
     nps = 100 * (total["promoters"] - total["detractors"]) / total["responses"]
     assert df["nps"][0] == pytest.approx(nps)
     rated = at_9[at_9["responses"] > 0]  # a week without answers has no rates
