@@ -327,12 +327,12 @@ def run_batch(cfgs: list[RunConfig], running: list | None = None) -> list[Replic
     return [model.replica(r) for r in range(len(cfgs))]
 
 
-def plan_batches(cfgs: list[RunConfig], workers: int = 1, most: int = BATCH_MAX
-                 ) -> list[list[int]]:
+def plan_batches(cfgs: list[RunConfig], workers: int = 1, most: int = BATCH_MAX,
+                 customers: int = BATCH_CUSTOMERS) -> list[list[int]]:
     """Which configs run together: lists of indices, in order of their first.
 
     Configs with one :func:`batch_key` are cut into batches of at most ``most``
-    replications (1: every config alone) and :data:`BATCH_CUSTOMERS` customers, and
+    replications (1: every config alone) and ``customers`` customers, and
     small enough that every worker gets one; the rest run alone.
     """
     groups: dict[str, list[int]] = {}
@@ -344,7 +344,7 @@ def plan_batches(cfgs: list[RunConfig], workers: int = 1, most: int = BATCH_MAX
         else:
             groups.setdefault(key, []).append(i)
     for idx in groups.values():
-        cap = max(1, min(most, BATCH_CUSTOMERS // cfgs[idx[0]].sample.customers))
+        cap = max(1, min(most, customers // cfgs[idx[0]].sample.customers))
         size = max(1, min(cap, -(-len(idx) // max(1, workers))))
         out += [idx[a:a + size] for a in range(0, len(idx), size)]
     return sorted(out)

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from cxsim import size
-from cxsim.batch import BATCH_MAX, Replica, plan_batches, run_batch, take
+from cxsim.batch import BATCH_CUSTOMERS, BATCH_MAX, Replica, plan_batches, run_batch, take
 from cxsim.config import RunConfig
 from cxsim.interrupts import cancel_on_exit, ignore_interrupts
 from cxsim.metrics import summarise
@@ -310,7 +310,7 @@ def _run_and_measure(task: tuple[list[RunConfig], Measure]) -> Several:
 def run_many(configs: Iterable[RunConfig], *, jobs: int = 1, progress: bool = False,
              measure: Measure = focal, desc: str = "runs",
              task_map: TaskMap | None = None, bar: Any = None,
-             batch: int = BATCH_MAX) -> list[Any]:
+             batch: int = BATCH_MAX, batch_customers: int = BATCH_CUSTOMERS) -> list[Any]:
     """``measure(run(cfg))`` for every config, in task order, whatever ``jobs`` is.
 
     Configs that share a market run as stacked batches (:func:`run_replications`,
@@ -319,12 +319,13 @@ def run_many(configs: Iterable[RunConfig], *, jobs: int = 1, progress: bool = Fa
     to the workers) and returns what the study keeps of a run: the model stays
     in its worker. A study that runs many batches passes the ``task_map`` of an
     open :func:`pool` (and its ``bar``, counting runs) to reuse the workers.
-    ``batch`` caps the replications stacked in one batch (1: each run alone).
+    ``batch`` caps the replications stacked in one batch (1: each run alone), and
+    ``batch_customers`` their customers.
     """
     configs = list(configs)
     workers = getattr(task_map, "workers", 0) or (  # a Ray or SLURM launcher's width
         cores() if jobs == 0 or task_map is not None else max(1, jobs))
-    groups = plan_batches(configs, workers, batch)
+    groups = plan_batches(configs, workers, batch, batch_customers)
     tasks = [([configs[i] for i in g], measure) for g in groups]
     if task_map is not None:
         done = task_map(_run_and_measure, tasks, bar)

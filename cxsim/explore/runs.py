@@ -5,7 +5,7 @@ replication ``r`` runs every arm on seed ``replication_seed(replication_seed(see
 s), r)`` (common random numbers within the scenario; scenarios differ in luck as
 in their uncertainties, so no single draw of luck colours the whole sample). A
 few scenarios' arms run as one stacked batch (:func:`cxsim.run.run_many`; up to
-16 runs, where a run costs about half of what it costs alone) in one worker (of
+30 runs, where a run costs about a third of what it costs alone) in one worker (of
 a :func:`cxsim.run.pool`, a Ray instance or a SLURM job array:
 :mod:`cxsim.launchers`), which also values them (:mod:`cxsim.explore.money`); a
 replication in a batch equals its own run, so the numbers depend neither on the
@@ -25,7 +25,6 @@ from typing import Any
 
 import pandas as pd
 
-from cxsim.batch import BATCH_CUSTOMERS, BATCH_MAX
 from cxsim.decide.options import STATUS_QUO, Options
 from cxsim.decide.runs import ledger
 from cxsim.explore.money import MEASURES, scenario_outcomes
@@ -105,15 +104,16 @@ def run_scenarios_together(group: list[Task]) -> Several:
     """Scenarios' arms, every replication, valued: per scenario a row per option.
 
     Their runs go to :func:`cxsim.run.run_many` together, so arms and scenarios that
-    share a market are stacked in one batch (:mod:`cxsim.batch`): replications of
-    a batch run faster per run the more there are, up to ~12, and each equals its
-    own run byte for byte, so how scenarios are grouped changes no number."""
+    share a market are stacked in batches of up to :data:`STACK_RUNS` runs
+    (:mod:`cxsim.batch`); each replication of a batch equals its own run byte for
+    byte, so how scenarios are grouped changes no number."""
     configs, spans = [], []
     for options, _, seeds, _ in group:
         arms = list(options.arms)
         spans.append((len(configs), len(seeds) * len(arms)))
         configs += [seeded(options.arms[a], s) for s in seeds for a in arms]
-    got = run_many(configs, measure=measure, jobs=1)
+    got = run_many(configs, measure=measure, jobs=1, batch=STACK_RUNS,
+                   batch_customers=STACK_CUSTOMERS)
     return Several(value_scenario(task, got[a:a + k])
                    for task, (a, k) in zip(group, spans, strict=True))
 
@@ -139,13 +139,21 @@ def value_scenario(task: Task, got: list[dict[str, Any]]) -> pd.DataFrame:
     return rows.assign(scenario=scenario)
 
 
+STACK_RUNS = 30
+"""Runs stacked in one batch at most. More than a study's usual 16
+(:data:`cxsim.batch.BATCH_MAX`): an exploration keeps only a ledger of each run
+and runs hundreds of one size, and a run of the default market costs about a
+tenth less stacked 24-30 deep than 15 deep (``benchmarks/bench_explore.py``)."""
+STACK_CUSTOMERS = 600_000
+"""Customers in one batch at most: about 400 MB a worker at the default size."""
+
+
 def group_size(study: Study, scenarios: int, workers: int) -> int:
-    """Scenarios per task: as many as fill one batch (:data:`cxsim.batch.BATCH_MAX`
-    runs and :data:`cxsim.batch.BATCH_CUSTOMERS` customers), but no more than
-    keeps every worker busy."""
+    """Scenarios per task: as many as fill one batch (:data:`STACK_RUNS` runs and
+    :data:`STACK_CUSTOMERS` customers), but no more than keeps every worker busy."""
     runs = len(study.options.arms) * study.replications
     customers = study.options.arms[STATUS_QUO].sample.customers
-    most = min(BATCH_MAX, BATCH_CUSTOMERS // max(1, customers)) // max(1, runs)
+    most = min(STACK_RUNS, STACK_CUSTOMERS // max(1, customers)) // max(1, runs)
     return max(1, min(most, -(-scenarios // max(1, workers))))
 
 
