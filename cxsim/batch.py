@@ -34,6 +34,7 @@ rule that does not declare ``batchable = True``) runs on its own.
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import asdict, fields
 from typing import Any
@@ -42,7 +43,7 @@ import mesa
 import numpy as np
 import scipy.sparse as sp
 
-from cxsim.calendar import Calendar
+from cxsim.calendar import NEVER, Calendar
 from cxsim.choice import distances
 from cxsim.config import RunConfig
 from cxsim.customers import Population, populate
@@ -181,6 +182,15 @@ class BatchModel(CxModel):
         if len(keys) != 1 or None in keys:
             raise ValueError("a batch needs fast-engine configs that differ only in "
                              f"{', '.join(VARYING)}")
+        # Arms of one market on one seed live the same warm-up (their programmes start
+        # at recorded week 0 or later): it is simulated once, for the first of them,
+        # and each arm is a copy of it from then on (:meth:`_fork`).
+        leader = _leaders(cfgs)
+        firsts = sorted(set(leader))
+        self._fork_into: tuple[list[RunConfig], list[int]] | None = None
+        if len(firsts) < len(cfgs):
+            self._fork_into = (list(cfgs), [firsts.index(i) for i in leader])
+            cfgs = [cfgs[i] for i in firsts]
         cfg = cfgs[0]
         mesa.Model.__init__(self, rng=cfg.seed)
         self.cfg, self.cfgs = cfg, list(cfgs)
@@ -222,6 +232,7 @@ class BatchModel(CxModel):
             statics.append(static)
             owners.append(owned)
         del built
+        self._networks = adjs if self._fork_into is not None else None
         self.population = p = _stack(pops)
         del pops
         self.adjacency = _block_diagonal(adjs, n)
@@ -253,9 +264,84 @@ class BatchModel(CxModel):
         ps = self.processes
         self._handlers = (ps.entry.enter, ps.shopping.visit, ps.service.serve,
                           ps.word_of_mouth.chatter)
-        self.programmes = [_Programme(self.market, c, r * nd) for r, c in enumerate(cfgs)]
+        self.programmes: list[_Programme] = []
+        if self._fork_into is None:  # else at the fork, for every arm
+            self._schedule_programmes()
+
+    def _schedule_programmes(self) -> None:
+        nd = self.market.batch.nd
+        self.programmes = [_Programme(self.market, c, r * nd) for r, c in enumerate(self.cfgs)]
         for prog in self.programmes:
             prog.schedule(self.schedule_event)
+
+    def run(self, progress: bool = False) -> BatchModel:
+        """The warm-up, the fork into every arm (if arms share it), the recorded weeks."""
+        if self._fork_into is None:
+            return super().run(progress)
+        for _ in range(self.warmup):
+            self.step()
+        self._fork(*self._fork_into)
+        self._fork_into = None
+        for _ in range(self.weeks):
+            self.step()
+        return self
+
+    def _fork(self, cfgs: list[RunConfig], source: list[int]) -> None:
+        """Every config of the batch from here on: replication ``r`` continues as a copy
+        of the warmed-up replication ``source[r]`` (its arm's twin until now).
+
+        Whatever is kept per customer or per dealer row is copied row by row; the
+        calendar is filed afresh from each customer's current bookings (a week's
+        due customers are the same set, and they come sorted); what is recorded
+        starts at week 0, so the counters start empty.
+        """
+        old, m = self.market, self.market
+        b = old.batch
+        reps, n, nd = len(cfgs), b.n, b.nd
+        src = np.asarray(source)
+        rows = (src[:, None] * n + np.arange(n)).ravel()
+        drows = (src[:, None] * nd + np.arange(nd)).ravel()
+        self.cfg, self.cfgs = cfgs[0], list(cfgs)
+        self.reps, self.n = reps, reps * n
+        self.draws = BatchDraws([c.seed for c in cfgs], n)
+        self.weight = self.weight[drows] if np.ndim(self.weight) else self.weight
+        old_dealers = self.dealer_list
+        self.dealer_list = [Dealer(self, r * nd + i, spec, c.dealers)
+                            for r, c in enumerate(cfgs)
+                            for i, spec in enumerate(c.dealers.dealers)]
+        for new, j in zip(self.dealer_list, drows, strict=True):
+            was = old_dealers[j]  # no programme has started: only these have moved
+            new.quality = was.quality.copy()
+            new.engagement, new.consistency_sd = was.engagement, was.consistency_sd
+        for d in old_dealers:
+            d.remove()
+        self.n_dealers = len(self.dealer_list)
+        self.population = Population(**{f.name: getattr(old.population, f.name)[rows]
+                                         for f in fields(Population)})
+        self.adjacency = _block_diagonal([self._networks[s] for s in src], n)
+        self._networks = None
+        self.metrics = Metrics(self.n_dealers, self.weeks, weight=cfgs[0].weight, reps=reps,
+                               rep_weights=[c.weight for c in cfgs])
+        self.calendar = _refiled(old.calendar, rows, m.week)
+        self._own_friction = any(c.market != cfgs[0].market for c in cfgs)
+        self.market = Market(
+            cfg=cfgs[0], population=self.population, draws=self.draws,
+            calendar=self.calendar, metrics=self.metrics,
+            dealers=DealerArrays(self.dealer_list),
+            lanes=_rows_of(old.lanes, drows, len(old_dealers)),
+            reviews=_rows_of(old.reviews, drows, len(old_dealers)), adjacency=self.adjacency,
+            static_utility=old.static_utility[rows], season_cdf=old.season_cdf,
+            warmup=old.warmup, week=old.week, owners=old.owners[drows],
+            friction=old.friction, unaware_dealers=list(old.unaware_dealers),
+            batch=BatchLayout(reps, n, nd, b.in_market[src].copy(), b.entered[src].copy(),
+                              None if b.friction is None else b.friction[src],
+                              _values(cfgs)))
+        self.market.reviews.n_dealers = self.n_dealers
+        self.processes = Processes(self.market, self.cfg.rules)
+        ps = self.processes
+        self._handlers = (ps.entry.enter, ps.shopping.visit, ps.service.serve,
+                          ps.word_of_mouth.chatter)
+        self._schedule_programmes()
 
     def _set_friction(self) -> None:
         m = self.market
@@ -292,6 +378,43 @@ class Replica:
         self.population = Population(**{f.name: getattr(batch.population, f.name)[rows]
                                         for f in fields(Population)})
         self.week = batch.market.week
+
+
+def _leaders(cfgs: list[RunConfig]) -> list[int]:
+    """For each config, the first config it can share its warm-up with: one that
+    differs from it only in the programme (a programme starts at recorded week 0
+    or later, ``investment.start_week >= 0``, so it leaves the warm-up alone)."""
+    first: dict[str, int] = {}
+    out = []
+    for i, c in enumerate(cfgs):
+        key = json.dumps({k: v for k, v in asdict(c).items()
+                          if k not in ("investment", "progress", "plots")},
+                         sort_keys=True, default=str)
+        out.append(first.setdefault(key, i))
+    return out
+
+
+def _rows_of(obj: Any, rows: np.ndarray, dealers: int) -> Any:
+    """A copy of ``obj`` (the lanes, the review platform) with every array over its
+    ``dealers`` dealer rows (a vector of them, or the week's review sums: one row
+    each of four) taken at ``rows``."""
+    out = copy.copy(obj)
+    for k, v in vars(obj).items():
+        if isinstance(v, np.ndarray) and v.shape[-1:] == (dealers,) and v.ndim <= 2:
+            setattr(out, k, (v[rows] if v.ndim == 1 else v[:, rows]).copy())
+    return out
+
+
+def _refiled(calendar: Calendar, rows: np.ndarray, week: int) -> Calendar:
+    """A calendar of the customers ``rows`` of ``calendar`` (new row i is old row
+    ``rows[i]``), each with its current bookings (those of ``week`` or later)."""
+    out = Calendar(rows.size, EVENTS)
+    for kind in EVENTS:
+        due = calendar.due[kind][rows]
+        live = np.flatnonzero((due >= week) & (due != NEVER))
+        out.book(kind, live, due[live])
+        out.due[kind][:] = due  # past bookings too, as the copied customers hold them
+    return out
 
 
 def _start_key(cfg: RunConfig) -> str:
