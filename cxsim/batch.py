@@ -34,21 +34,20 @@ rule that does not declare ``batchable = True``) runs on its own.
 
 from __future__ import annotations
 
-import copy
 import json
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from typing import Any
 
 import mesa
 import numpy as np
-import scipy.sparse as sp
 
-from cxsim.calendar import NEVER, Calendar
+from cxsim.calendar import Calendar
 from cxsim.choice import distances
 from cxsim.config import RunConfig
-from cxsim.customers import Population, populate
+from cxsim.customers import populate
 from cxsim.dealers import Dealer
 from cxsim.draws import BatchDraws, Draws
+from cxsim.fork import fork
 from cxsim.friction import friction_at
 from cxsim.lane import ServiceLanes
 from cxsim.lifecycle import season_cdf
@@ -61,6 +60,13 @@ from cxsim.programme import Programme
 from cxsim.reviews import ReviewPlatform
 from cxsim.rules import selected
 from cxsim.social import serpentine_order, small_world
+from cxsim.stacking import (
+    Replica,
+    block_diagonal,
+    stack,
+    start_key,
+    warm_up_leaders,
+)
 
 BATCH_MAX = 16
 """Replications per batch: past this the gain per replication levels off
@@ -154,25 +160,6 @@ class _Programme(ProgrammeSchedule):
         self.start(self.offset + self.investment.copied_by)
 
 
-def _stack(parts: list[Population]) -> Population:
-    return Population(**{f.name: np.concatenate([getattr(p, f.name) for p in parts])
-                         for f in fields(Population)})
-
-
-def _block_diagonal(adjs: list[sp.csr_matrix], n: int) -> sp.csr_matrix:
-    """The replications' networks as one graph of disjoint copies, each row's ties in
-    the order its own network holds them."""
-    offsets = np.cumsum([0] + [a.nnz for a in adjs])
-    indptr = np.concatenate([a.indptr[:-1] + o for a, o in zip(adjs, offsets, strict=False)]
-                            + [offsets[-1:]]).astype(np.int64)
-    dtype = np.int32 if len(adjs) * n < 2**31 else np.int64
-    indices = np.concatenate([a.indices.astype(dtype) + dtype(r * n)
-                              for r, a in enumerate(adjs)])
-    data = np.concatenate([a.data for a in adjs])
-    size = len(adjs) * n
-    return sp.csr_matrix((data, indices, indptr), shape=(size, size))
-
-
 class BatchModel(CxModel):
     """R replications of one market (configs with one :func:`batch_key`), stepped
     together; :meth:`replica` gives each one's results."""
@@ -185,7 +172,7 @@ class BatchModel(CxModel):
         # Arms of one market on one seed live the same warm-up (their programmes start
         # at recorded week 0 or later): it is simulated once, for the first of them,
         # and each arm is a copy of it from then on (:meth:`_fork`).
-        leader = _leaders(cfgs)
+        leader = warm_up_leaders(cfgs)
         firsts = sorted(set(leader))
         self._fork_into: tuple[list[RunConfig], list[int]] | None = None
         if len(firsts) < len(cfgs):
@@ -214,7 +201,7 @@ class BatchModel(CxModel):
         built: dict[str, tuple] = {}
         for c in cfgs:  # each replication's customers and network, as its own run builds them
             # arms of a comparison on one seed start from the same customers: built once
-            key = _start_key(c)
+            key = start_key(c)
             if key not in built:
                 own_draws = Draws(c.seed)
                 p = populate(c, own_draws)
@@ -232,10 +219,10 @@ class BatchModel(CxModel):
             statics.append(static)
             owners.append(owned)
         del built
-        self._networks = adjs if self._fork_into is not None else None
-        self.population = p = _stack(pops)
+        self.networks = adjs if self._fork_into is not None else None
+        self.population = p = stack(pops)
         del pops
-        self.adjacency = _block_diagonal(adjs, n)
+        self.adjacency = block_diagonal(adjs, n)
         self.customers, self.network = [], None  # the stepped engine's agents: not batched
         owners = np.concatenate(owners)
         dealers = DealerArrays(self.dealer_list)
@@ -246,9 +233,9 @@ class BatchModel(CxModel):
         self.calendar = Calendar(self.n, EVENTS)
         zeros = np.zeros(reps, dtype=np.int64)
         # Friction already counts while the start is settled (the service bonds).
-        self._own_friction = any(c.market != cfg.market for c in cfgs)
+        self.own_friction = any(c.market != cfg.market for c in cfgs)
         friction = np.array([c.market.friction_start for c in cfgs]) \
-            if self._own_friction else None
+            if self.own_friction else None
         self.market = Market(
             cfg=cfg, population=p, draws=self.draws, calendar=self.calendar,
             metrics=self.metrics, dealers=dealers, lanes=lanes,
@@ -261,9 +248,7 @@ class BatchModel(CxModel):
                               _values(cfgs)))
         self.processes = Processes(self.market, cfg.rules)
         self.processes.book_initial()
-        ps = self.processes
-        self._handlers = (ps.entry.enter, ps.shopping.visit, ps.service.serve,
-                          ps.word_of_mouth.chatter)
+        self.set_handlers()
         self.programmes: list[_Programme] = []
         if self._fork_into is None:  # else at the fork, for every arm
             self._schedule_programmes()
@@ -287,66 +272,15 @@ class BatchModel(CxModel):
         return self
 
     def _fork(self, cfgs: list[RunConfig], source: list[int]) -> None:
-        """Every config of the batch from here on: replication ``r`` continues as a copy
-        of the warmed-up replication ``source[r]`` (its arm's twin until now).
-
-        Whatever is kept per customer or per dealer row is copied row by row; the
-        calendar is filed afresh from each customer's current bookings (a week's
-        due customers are the same set, and they come sorted); what is recorded
-        starts at week 0, so the counters start empty.
-        """
-        old, m = self.market, self.market
-        b = old.batch
-        reps, n, nd = len(cfgs), b.n, b.nd
-        src = np.asarray(source)
-        rows = (src[:, None] * n + np.arange(n)).ravel()
-        drows = (src[:, None] * nd + np.arange(nd)).ravel()
-        self.cfg, self.cfgs = cfgs[0], list(cfgs)
-        self.reps, self.n = reps, reps * n
-        self.draws = BatchDraws([c.seed for c in cfgs], n)
-        self.weight = self.weight[drows] if np.ndim(self.weight) else self.weight
-        old_dealers = self.dealer_list
-        self.dealer_list = [Dealer(self, r * nd + i, spec, c.dealers)
-                            for r, c in enumerate(cfgs)
-                            for i, spec in enumerate(c.dealers.dealers)]
-        for new, j in zip(self.dealer_list, drows, strict=True):
-            was = old_dealers[j]  # no programme has started: only these have moved
-            new.quality = was.quality.copy()
-            new.engagement, new.consistency_sd = was.engagement, was.consistency_sd
-        for d in old_dealers:
-            d.remove()
-        self.n_dealers = len(self.dealer_list)
-        self.population = Population(**{f.name: getattr(old.population, f.name)[rows]
-                                         for f in fields(Population)})
-        self.adjacency = _block_diagonal([self._networks[s] for s in src], n)
-        self._networks = None
-        self.metrics = Metrics(self.n_dealers, self.weeks, weight=cfgs[0].weight, reps=reps,
-                               rep_weights=[c.weight for c in cfgs])
-        self.calendar = _refiled(old.calendar, rows, m.week)
-        self._own_friction = any(c.market != cfgs[0].market for c in cfgs)
-        self.market = Market(
-            cfg=cfgs[0], population=self.population, draws=self.draws,
-            calendar=self.calendar, metrics=self.metrics,
-            dealers=DealerArrays(self.dealer_list),
-            lanes=_rows_of(old.lanes, drows, len(old_dealers)),
-            reviews=_rows_of(old.reviews, drows, len(old_dealers)), adjacency=self.adjacency,
-            static_utility=old.static_utility[rows], season_cdf=old.season_cdf,
-            warmup=old.warmup, week=old.week, owners=old.owners[drows],
-            friction=old.friction, unaware_dealers=list(old.unaware_dealers),
-            batch=BatchLayout(reps, n, nd, b.in_market[src].copy(), b.entered[src].copy(),
-                              None if b.friction is None else b.friction[src],
-                              _values(cfgs)))
-        self.market.reviews.n_dealers = self.n_dealers
-        self.processes = Processes(self.market, self.cfg.rules)
-        ps = self.processes
-        self._handlers = (ps.entry.enter, ps.shopping.visit, ps.service.serve,
-                          ps.word_of_mouth.chatter)
+        """Every config of the batch from here on, replication ``r`` a copy of the
+        warmed-up ``source[r]`` (:func:`cxsim.fork.fork`); then the programmes."""
+        fork(self, cfgs, source, _values(cfgs))
         self._schedule_programmes()
 
     def _set_friction(self) -> None:
         m = self.market
         super()._set_friction()
-        if self._own_friction:
+        if self.own_friction:
             m.batch.friction = np.array([friction_at(m.week, c.market) for c in self.cfgs])
 
     def _market_measures(self) -> dict[str, float | np.ndarray]:
@@ -360,69 +294,6 @@ class BatchModel(CxModel):
     def replica(self, r: int) -> Replica:
         """Replication ``r``'s state and measures, shaped as its own run's model."""
         return Replica(self, r)
-
-
-class Replica:
-    """What the results of one run read from its model (:mod:`cxsim.results`), for
-    replication ``r`` of a :class:`BatchModel`."""
-
-    def __init__(self, batch: BatchModel, r: int) -> None:
-        nd = len(batch.cfg.dealers.dealers)
-        n = batch.n_local
-        rows = slice(r * n, (r + 1) * n)
-        self.cfg = batch.cfgs[r]
-        self.n = n
-        self.n_dealers = nd
-        self.dealer_list = batch.dealer_list[r * nd:(r + 1) * nd]
-        self.metrics = batch.metrics.replica(r, nd)
-        self.population = Population(**{f.name: getattr(batch.population, f.name)[rows]
-                                        for f in fields(Population)})
-        self.week = batch.market.week
-
-
-def _leaders(cfgs: list[RunConfig]) -> list[int]:
-    """For each config, the first config it can share its warm-up with: one that
-    differs from it only in the programme (a programme starts at recorded week 0
-    or later, ``investment.start_week >= 0``, so it leaves the warm-up alone)."""
-    first: dict[str, int] = {}
-    out = []
-    for i, c in enumerate(cfgs):
-        key = json.dumps({k: v for k, v in asdict(c).items()
-                          if k not in ("investment", "progress", "plots")},
-                         sort_keys=True, default=str)
-        out.append(first.setdefault(key, i))
-    return out
-
-
-def _rows_of(obj: Any, rows: np.ndarray, dealers: int) -> Any:
-    """A copy of ``obj`` (the lanes, the review platform) with every array over its
-    ``dealers`` dealer rows (a vector of them, or the week's review sums: one row
-    each of four) taken at ``rows``."""
-    out = copy.copy(obj)
-    for k, v in vars(obj).items():
-        if isinstance(v, np.ndarray) and v.shape[-1:] == (dealers,) and v.ndim <= 2:
-            setattr(out, k, (v[rows] if v.ndim == 1 else v[:, rows]).copy())
-    return out
-
-
-def _refiled(calendar: Calendar, rows: np.ndarray, week: int) -> Calendar:
-    """A calendar of the customers ``rows`` of ``calendar`` (new row i is old row
-    ``rows[i]``), each with its current bookings (those of ``week`` or later)."""
-    out = Calendar(rows.size, EVENTS)
-    for kind in EVENTS:
-        due = calendar.due[kind][rows]
-        live = np.flatnonzero((due >= week) & (due != NEVER))
-        out.book(kind, live, due[live])
-        out.due[kind][:] = due  # past bookings too, as the copied customers hold them
-    return out
-
-
-def _start_key(cfg: RunConfig) -> str:
-    """Configs with equal keys start from the same customers and network: the seed and
-    everything but the programme and the money (which the start never reads)."""
-    return json.dumps({k: v for k, v in asdict(cfg).items()
-                       if k not in ("investment", "economics", "progress", "plots")},
-                      sort_keys=True, default=str)
 
 
 def _values(cfgs: list[RunConfig]) -> dict[str, np.ndarray]:

@@ -96,13 +96,16 @@ class CxModel(mesa.Model):
             unaware_dealers=[j for j in range(self.n_dealers) if not p.aware[:, j].all()])
         self.processes = Processes(self.market, cfg.rules)
         self.processes.book_initial()
-        ps = self.processes
-        # One handler per kind of event (EVENTS), as the selected rules provide them.
-        self._handlers = (ps.entry.enter, ps.shopping.visit, ps.service.serve,
-                          ps.word_of_mouth.chatter)
+        self.set_handlers()
         self.programme = ProgrammeSchedule(self.market, cfg.investment,
                                             Programme.from_config(cfg), dc.focal)
         self.programme.schedule(self.schedule_event)
+
+    def set_handlers(self) -> None:
+        """One handler per kind of event (EVENTS), as the selected rules provide them."""
+        ps = self.processes
+        self._handlers = (ps.entry.enter, ps.shopping.visit, ps.service.serve,
+                          ps.word_of_mouth.chatter)
 
     # -- read-only views of the market's state --------------------------------------
     @property

@@ -78,6 +78,15 @@ def test_arms_on_one_seed_live_one_warm_up_and_still_equal_their_single_runs(arm
         assert _same(customers_frame(rep), customers), f"{arm} seed {s}: customers differ"
 
 
+def test_arms_fork_at_the_start_when_there_is_no_warm_up():
+    base = [*SMALL, "market.warmup_weeks=0"]
+    cfgs = [seeded(compose(base), 5), seeded(compose([*base, "investment=cx_program"]), 5)]
+    for cfg, rep in zip(cfgs, run_batch(cfgs), strict=True):
+        weekly, _, summary, customers = _single(cfg)
+        assert _same(weekly_frame(rep), weekly)
+        assert _same(customers_frame(rep), customers)
+
+
 DIFFERENT_MARKETS = [  # what calibration particles and exploration scenarios vary
     ["market.friction_decline=0.25", "dealers.spend_half=60", "dealers.quality_lag_weeks=8",
      "choice.switching_cost=0.4", "word_of_mouth.talk_rate=0.3"],
