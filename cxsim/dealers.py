@@ -87,6 +87,15 @@ class Dealer(mesa.Agent):
             -self.consistency_spend / size / c.consistency_spend_half)
         self._yearly = yearly_cost(self.spend, self.engagement_spend,
                                    self.consistency_spend, self.extra_bays, c.bay_cost_k)
+        self.check_rest()
+        self.changed = True  # DealerArrays.refresh reads this dealer again
+
+    def check_rest(self) -> None:
+        """Whether quality, engagement and consistency sit at their targets: a store
+        without a programme does from the start, and a week then moves nothing."""
+        self.moving = not (np.array_equal(self.quality, self._target)
+                           and self.engagement == self._e_target
+                           and self.consistency_sd == self._sd_target)
 
     @property
     def yearly_investment(self) -> float:
@@ -96,6 +105,8 @@ class Dealer(mesa.Agent):
 
     def step(self) -> None:
         """Move delivered quality, engagement and consistency toward their targets."""
+        if not self.moving:  # at rest: x + pull * (x - x) is x to the last bit
+            return
         self.quality += self._pull * (self._target - self.quality)
         self.engagement += self._pull * (self._e_target - self.engagement)
         self.consistency_sd += self._pull * (self._sd_target - self.consistency_sd)

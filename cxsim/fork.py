@@ -57,6 +57,7 @@ def fork(model: BatchModel, cfgs: list[RunConfig], source: list[int],
         was = old_dealers[j]  # no programme has started: only these have moved
         new.quality = was.quality.copy()
         new.engagement, new.consistency_sd = was.engagement, was.consistency_sd
+        new.check_rest()
     for d in old_dealers:
         d.remove()
     model.n_dealers = len(model.dealer_list)

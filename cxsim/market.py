@@ -38,13 +38,28 @@ class DealerArrays:
         self.refresh()
 
     def refresh(self) -> None:
+        """Read the dealers again: those that move (a programme's lag) or changed (a
+        programme started); a dealer at rest reads the same every week."""
         ds = self.agents
-        self.eff_quality = np.array([d.effective_quality() for d in ds])  # (dealers, tps)
-        self.eff_sd = np.array([d.effective_sd() for d in ds])
-        self.engagement = np.array([d.engagement for d in ds])
-        self.handoff_fail = np.array([d.handoff_failure() for d in ds])
-        self.bays = np.array([d.bays for d in ds])
-        self.service_rate = np.array([d.service_rate for d in ds])
+        if not hasattr(self, "eff_quality"):
+            self.eff_quality = np.array([d.effective_quality() for d in ds])  # (dealers, tps)
+            self.eff_sd = np.array([d.effective_sd() for d in ds])
+            self.engagement = np.array([d.engagement for d in ds])
+            self.handoff_fail = np.array([d.handoff_failure() for d in ds])
+            self.bays = np.array([d.bays for d in ds])
+            self.service_rate = np.array([d.service_rate for d in ds])
+            moved = list(enumerate(ds))
+        else:
+            moved = [(i, d) for i, d in enumerate(ds) if d.moving or d.changed]
+            for i, d in moved:
+                self.eff_quality[i] = d.effective_quality()
+                self.eff_sd[i] = d.effective_sd()
+                self.engagement[i] = d.engagement
+                self.handoff_fail[i] = d.handoff_failure()
+                self.bays[i] = d.bays
+                self.service_rate[i] = d.service_rate
+        for _, d in moved:
+            d.changed = False
 
 
 @dataclass

@@ -115,7 +115,9 @@ def debiased_rate(servers: np.ndarray, rate: np.ndarray, service_rate: np.ndarra
     c, lam, mu, v, cap = c[ok], out[ok], mu[ok], v[ok], cap[ok]
     root = np.sqrt(v)
     h = np.minimum(np.minimum(root, (cap - lam) / 4.0), lam / 4.0)
-    w0, w1, w2 = (mean_wait_lanes(c, lam + k * h, mu) for k in (-1, 0, 1))
+    # the three points in one pass of the recursion (lanes side by side, thrice)
+    w0, w1, w2 = np.split(mean_wait_lanes(np.tile(c, 3), np.concatenate(
+        [lam + k * h for k in (-1, 0, 1)]), np.tile(mu, 3)), 3)
     # pow(h, 2), as the scalar h ** 2 computes it (not always h * h to the last bit)
     h2 = np.array([x ** 2 for x in h.tolist()])
     slope, curve = (w2 - w0) / (2 * h), (w2 - 2 * w1 + w0) / h2
