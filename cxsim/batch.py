@@ -63,6 +63,7 @@ from cxsim.social import serpentine_order, small_world
 from cxsim.stacking import (
     Replica,
     block_diagonal,
+    config_key,
     stack,
     start_key,
     warm_up_leaders,
@@ -131,8 +132,7 @@ _PREPARED: dict[str, Any] = {}
 
 def same_run(cfg: RunConfig) -> str:
     """Configs with equal keys give the same numbers (progress bars and plots aside)."""
-    return json.dumps({k: v for k, v in asdict(cfg).items() if k not in ("progress", "plots")},
-                      sort_keys=True, default=str)
+    return config_key(cfg, "progress", "plots")
 
 
 def keep(cfg: RunConfig, outcomes: Any) -> None:

@@ -46,6 +46,13 @@ def block_diagonal(adjs: list[sp.csr_matrix], n: int) -> sp.csr_matrix:
     return sp.csr_matrix((data, indices, indptr), shape=(size, size))
 
 
+def config_key(cfg: RunConfig, *leave_out: str) -> str:
+    """The config as text, but for the sections ``leave_out``: configs with equal keys
+    agree on everything else."""
+    return json.dumps({k: v for k, v in asdict(cfg).items() if k not in leave_out},
+                      sort_keys=True, default=str)
+
+
 def warm_up_leaders(cfgs: list[RunConfig]) -> list[int]:
     """For each config, the first config it can share its warm-up with: one that
     differs from it only in the programme (a programme starts at recorded week 0
@@ -53,10 +60,7 @@ def warm_up_leaders(cfgs: list[RunConfig]) -> list[int]:
     first: dict[str, int] = {}
     out = []
     for i, c in enumerate(cfgs):
-        key = json.dumps({k: v for k, v in asdict(c).items()
-                          if k not in ("investment", "progress", "plots")},
-                         sort_keys=True, default=str)
-        out.append(first.setdefault(key, i))
+        out.append(first.setdefault(config_key(c, "investment", "progress", "plots"), i))
     return out
 
 
@@ -86,9 +90,7 @@ def refiled(calendar: Calendar, rows: np.ndarray, week: int) -> Calendar:
 def start_key(cfg: RunConfig) -> str:
     """Configs with equal keys start from the same customers and network: the seed and
     everything but the programme and the money (which the start never reads)."""
-    return json.dumps({k: v for k, v in asdict(cfg).items()
-                       if k not in ("investment", "economics", "progress", "plots")},
-                      sort_keys=True, default=str)
+    return config_key(cfg, "investment", "economics", "progress", "plots")
 
 
 class Replica:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from cxsim.lane import ServiceLanes
-from cxsim.queueing import mean_wait
+from cxsim.queueing import erlang_c, mean_wait, mean_wait_lanes, wait_law
 
 HOURS, MU = 50.0, 1.0 / 3.0  # the default store: 50 opening hours, 3 h a visit
 
@@ -68,3 +68,24 @@ def test_overloaded_lane_backlog_grows_at_lambda_minus_c_mu():
     assert weekly_wait[-20:].mean() > 10 * weekly_wait[:20].mean()  # the queue builds up
     # served over capacity: a saturated lane serves exactly its capacity
     assert lane.utilisation[0] == pytest.approx(1.0)
+
+
+def test_every_lane_at_once_is_the_scalar_recursion_to_the_last_bit():
+    """The weekly law is worked out for all lanes at once; each lane's numbers must be
+    the one-lane Erlang B recursion's exactly (the batch and the single run read
+    the same waits), empty, idle, loaded and overloaded lanes alike."""
+    rng = np.random.default_rng(11)
+    c = rng.integers(0, 25, 5_000)
+    mu = rng.choice([0.25, 1 / 3, 0.5], c.size)
+    lam = c * mu * rng.uniform(-0.1, 1.3, c.size)
+    lam[rng.random(c.size) < 0.05] = 0.0
+    chance, rate = wait_law(c, lam, mu)
+    ok = lam / mu < c
+    want = np.array([erlang_c(k, a) if o else 1.0 for k, a, o in
+                     zip(c, lam / mu, ok, strict=True)])
+    assert np.array_equal(chance, want)
+    assert np.array_equal(rate, np.where(ok, c * mu - lam, 0.0))
+    assert np.array_equal(mean_wait_lanes(c, lam, mu),
+                          np.array([mean_wait(k, x, m) for k, x, m in
+                                    zip(c, lam, mu, strict=True)]))
+    assert 0 < ok.mean() < 1 and (chance[ok] < 1).any()  # both kinds of lane were met
